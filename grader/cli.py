@@ -1,0 +1,208 @@
+"""The ``kata`` command (also ``python -m grader``).
+
+Learners:   kata [list] | kata check [ID] | kata hint ID | kata watch [ID] | kata reset ID
+Authors:    kata verify | kata stubs [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from grader import board, progress
+from grader.manifest import Exercise, Manifest, ManifestError, load_manifest
+from grader.reset import restore_symbol
+from grader.runner import run_exercises, summarize
+from grader.stubgen import StubError, expected_stubs
+from grader.verify import verify
+
+
+def _pick(manifest: Manifest, exercise_id: str | None, data: dict) -> Exercise:
+    if exercise_id:
+        return manifest.exercise(exercise_id)
+    statuses = board.refresh(manifest, list(manifest.exercises), data)
+    return board.next_exercise(manifest, statuses) or manifest.exercises[-1]
+
+
+def cmd_list(manifest: Manifest, args) -> int:
+    data = progress.load(manifest)
+    print(board.render(manifest, board.refresh(manifest, list(manifest.exercises), data)))
+    return 0
+
+
+def cmd_check(manifest: Manifest, args) -> int:
+    data = progress.load(manifest)
+    exercise = _pick(manifest, args.id, data)
+    extra = ["--reference-prereqs"] if args.reference_prereqs else []
+    result = run_exercises(manifest, [exercise], extra)
+    if result.crashed:
+        print(f"{exercise.id}: the tests could not run (pytest exit {result.exit_code}):")
+        print(result.output.strip()[-4000:])
+        return 2
+    records = result.for_exercise(exercise.id)
+    status = summarize(records)
+    points = sum(r["points"] for r in records)
+    progress.record(data, manifest, exercise, status, points)
+    progress.save(manifest, data)
+    print(f"{exercise.id} {exercise.title}  (exercises/{exercise.file}, `{exercise.symbol}`)")
+    if status == "not started":
+        print(f"  not started: {records[0]['message'] if records else ''}")
+        print(f"  Replace the `raise NotImplementedError` with your code. Stuck? `kata hint {exercise.id}`")
+        return 1
+    if status.startswith("blocked"):
+        blocker = status.split()[-1]
+        print(f"  {status}: this exercise calls code of {blocker}, which is not started yet.")
+        print(f"  Do {blocker} first (`kata check {blocker}`), or test with --reference-prereqs.")
+        return 1
+    passed = sum(r["status"] == "passed" for r in records)
+    for record in records:
+        if record["status"] != "passed":
+            print(f"\n  x {record['test']}")
+            print("    " + record["message"].replace("\n", "\n    "))
+    print(f"\n  {passed}/{len(records)} tests pass, {points:g}/{exercise.points:g} points")
+    if status == "passed":
+        upcoming = board.next_exercise(manifest, board.refresh(manifest, list(manifest.exercises), data))
+        print(f"  Passed! Read more in docs/{exercise.module}.md.")
+        if upcoming:
+            print(f"  Next: {upcoming.id} {upcoming.title}: `kata check {upcoming.id}`")
+        return 0
+    return 1
+
+
+def cmd_hint(manifest: Manifest, args) -> int:
+    data = progress.load(manifest)
+    exercise = _pick(manifest, args.id, data)
+    seen = int(data["hints"].get(exercise.id, 0))
+    level = min(seen + 1, len(exercise.hints)) if not args.all else len(exercise.hints)
+    print(f"{exercise.id} {exercise.title}: hint {level} of {len(exercise.hints)}")
+    for number, hint in enumerate(exercise.hints[:level], start=1):
+        print(f"  {number}. {hint}")
+    if level < len(exercise.hints):
+        print(f"  (`kata hint {exercise.id}` again for the next one)")
+    if exercise.nnfs:
+        print(f"  Book: Neural Networks from Scratch, chapter {exercise.nnfs}.")
+    data["hints"][exercise.id] = level
+    progress.save(manifest, data)
+    return 0
+
+
+def _backup(manifest: Manifest, path: Path) -> Path:
+    """Copy ``path`` to .kata/backups/ under a name that never overwrites an earlier backup."""
+    backups = progress.state_dir(manifest) / "backups"
+    backups.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    backup = backups / f"{path.stem}.{stamp}.py"
+    shutil.copy2(path, backup)
+    return backup
+
+
+def cmd_reset(manifest: Manifest, args) -> int:
+    exercise = manifest.exercise(args.id)
+    path = manifest.root / "exercises" / exercise.file
+    stub = expected_stubs(manifest)[path]
+    if not path.is_file():
+        path.write_text(stub, encoding="utf-8")
+        print(f"exercises/{exercise.file} was missing; it is back as a fresh stub file.")
+        return 0
+    try:
+        restored = restore_symbol(path.read_text(encoding="utf-8"), stub, exercise.symbol)
+    except SyntaxError as err:
+        print(f"kata reset: exercises/{exercise.file} does not parse (line {err.lineno}: "
+              f"{err.msg}); fix that first. Nothing was changed.", file=sys.stderr)
+        return 2
+    backup = _backup(manifest, path)  # keep the learner's whole file before touching it
+    path.write_text(restored, encoding="utf-8")
+    print(f"{exercise.id}: `{exercise.symbol}` is back to its stub in exercises/{exercise.file}.")
+    print(f"Your previous file is saved as {backup.relative_to(manifest.root)}.")
+    return 0
+
+
+def cmd_watch(manifest: Manifest, args) -> int:
+    """Re-run the exercise's tests whenever a file under exercises/ is saved (polling)."""
+    folder = manifest.root / "exercises"
+
+    def snapshot():
+        return {p: p.stat().st_mtime_ns for p in folder.glob("*.py")}
+
+    seen = None
+    print("kata watch: re-running tests on every save. Ctrl-C to stop.")
+    try:
+        while True:
+            now = snapshot()
+            if now != seen:
+                seen = now
+                print("\033[2J\033[H" if sys.stdout.isatty() else "", end="")
+                print(f"[{datetime.now():%H:%M:%S}]", end=" ")
+                cmd = [sys.executable, "-m", "grader", "check"] + ([args.id] if args.id else [])
+                subprocess.run(cmd, cwd=manifest.root)
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        print("\nkata watch: stopped.")
+        return 0
+
+
+def cmd_verify(manifest: Manifest, args) -> int:
+    return 1 if verify(manifest) else 0
+
+
+def cmd_stubs(manifest: Manifest, args) -> int:
+    """Regenerate exercises/ from solutions/, backing up any file that would change."""
+    changed = 0
+    for path, text in expected_stubs(manifest).items():
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
+        changed += 1
+        if args.check:
+            print(f"out of date: {path.relative_to(manifest.root)}")
+            continue
+        if path.is_file():
+            _backup(manifest, path)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path.relative_to(manifest.root)}")
+    if not changed:
+        print("stubs: exercises/ is in sync with solutions/")
+    return 1 if (args.check and changed) else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kata", description="Deep Learning Foundations katas.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("list", help="the progress board (the default)")
+    p = sub.add_parser("check", help="run one exercise's tests (default: the next unfinished)")
+    p.add_argument("id", nargs="?")
+    p.add_argument("--reference-prereqs", action="store_true",
+                   help="use the reference for this exercise's prerequisites")
+    p = sub.add_parser("hint", help="the next hint of the ladder")
+    p.add_argument("id", nargs="?")
+    p.add_argument("--all", action="store_true", help="show the whole ladder")
+    p = sub.add_parser("watch", help="re-run the tests whenever you save")
+    p.add_argument("id", nargs="?")
+    p.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)
+    p = sub.add_parser("reset", help="restore one exercise's stub (your version is backed up)")
+    p.add_argument("id")
+    sub.add_parser("verify", help="author check: is the whole curriculum consistent?")
+    p = sub.add_parser("stubs", help="author tool: regenerate exercises/ from solutions/")
+    p.add_argument("--check", action="store_true", help="only report stale stubs")
+    return parser
+
+
+COMMANDS = {"list": cmd_list, "check": cmd_check, "hint": cmd_hint, "watch": cmd_watch,
+            "reset": cmd_reset, "verify": cmd_verify, "stubs": cmd_stubs}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        manifest = load_manifest()
+        return COMMANDS[args.command or "list"](manifest, args)
+    except (ManifestError, StubError) as err:
+        print(f"kata: {err}", file=sys.stderr)
+        return 2
+    except KeyError as err:
+        print(f"kata: {err.args[0]}", file=sys.stderr)
+        return 2

@@ -1,0 +1,73 @@
+"""The mistakes catalog: wrong implementations that learners really write.
+
+Each file ``mistakes/<chapter module>.py`` registers plausible wrong bodies for the exercises
+of one chapter::
+
+    from grader.mistakes import mistake
+
+    @mistake("01.1", "forgets to add the bias")
+    def neuron_output(inputs, weights, bias):
+        return float(np.dot(inputs, weights))
+
+``kata verify`` swaps each one into a fresh load of the reference, runs the exercise's graded
+tests against it, and fails if every test still passes: a mistake that no test rejects means
+the tests are too weak to teach. The catalog is for authors only; releases leave it out.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Mistake:
+    exercise: str
+    description: str
+    replacement: Callable
+    origin: str  # "mistakes/ch01_neurons.py:12", for messages
+
+    @property
+    def key(self) -> str:
+        """A stable, readable identifier used in test IDs."""
+        name = getattr(self.replacement, "__name__", "replacement")
+        return f"{self.exercise}:{name}:{self.origin.rsplit(':', 1)[-1]}"
+
+
+_REGISTRY: list[Mistake] = []
+
+
+def mistake(exercise: str, description: str) -> Callable[[Callable], Callable]:
+    """Register the decorated function (or method) as a wrong body for ``exercise``."""
+
+    def register(fn: Callable) -> Callable:
+        code = fn.__code__
+        origin = f"mistakes/{Path(code.co_filename).name}:{code.co_firstlineno}"
+        _REGISTRY.append(Mistake(exercise, description, fn, origin))
+        return fn
+
+    return register
+
+
+def load_catalog(root: Path) -> list[Mistake]:
+    """Import every ``mistakes/*.py`` file once and return what they registered."""
+    folder = Path(root) / "mistakes"
+    for path in sorted(folder.glob("*.py")):
+        name = f"_kata_mistakes_{path.stem}"
+        if name in sys.modules:
+            continue
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return list(_REGISTRY)
+
+
+def catalog_by_exercise(root: Path) -> dict[str, list[Mistake]]:
+    grouped: dict[str, list[Mistake]] = {}
+    for entry in load_catalog(root):
+        grouped.setdefault(entry.exercise, []).append(entry)
+    return grouped

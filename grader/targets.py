@@ -1,0 +1,114 @@
+"""What a graded test runs against: the code under test, reached through one indirection.
+
+Tests never import ``exercises`` or ``solutions``. They ask the ``kata`` fixture for the module
+of their exercise, and the fixture asks the active *target*:
+
+==================  ======================================================================
+``TreeTarget``      a folder imported as a package: ``exercises/`` (the default; learner mode
+                    never imports ``solutions/``), ``solutions/`` (``pytest --solutions``,
+                    what CI runs), or generated stubs in a scratch folder (``kata verify``)
+``MistakeTarget``   the reference with one exercise swapped for a catalogued wrong body
+==================  ======================================================================
+
+A later grading target runs a submission in a sandboxed worker and hands tests a proxy with
+the same attributes. So tests obey one rule about state: *they never rely on the code under test
+changing an array they passed in*. State that lives on (parameters, optimizer moments, running
+statistics, dropout masks) is read back through the learner's own objects, e.g. ``layer.W.data``.
+
+Reference injection: with ``inject_prereqs`` a target replaces the symbols of the exercise's
+prerequisites (manifest ``requires``) by the reference's, so one unfinished exercise does not
+fail the next. Learner mode does this only when asked (``--reference-prereqs``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import types
+from pathlib import Path
+
+from grader.manifest import Exercise, Manifest
+from grader.mistakes import Mistake
+
+
+def load_package(folder: Path, name: str) -> types.ModuleType:
+    """Import ``folder`` as a package called ``name`` (its modules use relative imports)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    init = Path(folder) / "__init__.py"
+    if not init.is_file():
+        raise FileNotFoundError(f"{folder} has no __init__.py: it is not a kata package")
+    spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(folder)])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[name] = package
+    spec.loader.exec_module(package)
+    return package
+
+
+def resolve(module: types.ModuleType, symbol: str):
+    """(owner, attribute) for ``"func"`` or ``"Class.method"`` inside ``module``."""
+    owner = module
+    *path, attr = symbol.split(".")
+    for part in path:
+        owner = getattr(owner, part)
+    return owner, attr
+
+
+def patch_symbol(monkeypatch, package: str, module: types.ModuleType, symbol: str, value) -> None:
+    """Replace ``symbol`` in ``module`` and wherever the package bound it by ``from . import``."""
+    owner, attr = resolve(module, symbol)
+    original = owner.__dict__.get(attr, getattr(owner, attr))
+    monkeypatch.setattr(owner, attr, value)
+    if owner is not module:
+        return  # a method: every user reaches it through the class
+    for name, other in list(sys.modules.items()):
+        if other is None or other is module or not name.startswith(package + "."):
+            continue
+        for alias, bound in list(vars(other).items()):
+            if bound is original:
+                monkeypatch.setattr(other, alias, value)
+
+
+class TreeTarget:
+    """Code under test read from one folder, imported as package ``package``."""
+
+    def __init__(self, manifest: Manifest, folder: Path, package: str,
+                 reference: "TreeTarget | None" = None):
+        self.manifest = manifest
+        self.folder = Path(folder)
+        self.package = package
+        self.reference = reference  # where injected prerequisites come from
+
+    def describe(self) -> str:
+        return f"{self.folder.name}/"
+
+    def module(self, exercise: Exercise) -> types.ModuleType:
+        load_package(self.folder, self.package)
+        return importlib.import_module(f"{self.package}.{exercise.module}")
+
+    def load(self, exercise: Exercise, monkeypatch, inject_prereqs: bool = False):
+        module = self.module(exercise)
+        if inject_prereqs and self.reference is not None:
+            for prereq_id in exercise.requires:
+                prereq = self.manifest.exercise(prereq_id)
+                owner, attr = resolve(self.reference.module(prereq), prereq.symbol)
+                patch_symbol(monkeypatch, self.package, self.module(prereq), prereq.symbol,
+                             owner.__dict__[attr])
+        return module
+
+
+class MistakeTarget(TreeTarget):
+    """The reference, with one exercise replaced by a catalogued wrong implementation."""
+
+    def __init__(self, reference: TreeTarget, entry: Mistake):
+        super().__init__(reference.manifest, reference.folder, reference.package)
+        self.entry = entry
+
+    def describe(self) -> str:
+        return f"mistake {self.entry.key} ({self.entry.description})"
+
+    def load(self, exercise: Exercise, monkeypatch, inject_prereqs: bool = False):
+        module = self.module(exercise)
+        patch_symbol(monkeypatch, self.package, module, exercise.symbol, self.entry.replacement)
+        return module

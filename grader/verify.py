@@ -1,0 +1,154 @@
+"""``kata verify``: the author's check that the whole curriculum is consistent.
+
+It names every problem it finds:
+
+1. the manifest parses, and every chapter has its reference, test file and notes;
+2. ``exercises/`` is exactly what the stub generator makes from ``solutions/``;
+3. manifest, fences and graded tests are one-to-one (every exercise has a fence and tests);
+4. every graded test passes on the reference and fails (or is "not started") on the stubs;
+5. every catalogued mistake is rejected by at least one test of its exercise, and every
+   exercise has at least one catalogued mistake;
+6. layering: chapter N imports only chapters < N and the provided plumbing.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from grader.manifest import Manifest
+from grader.mistakes import catalog_by_exercise
+from grader.runner import run_pytest
+from grader.stubgen import StubError, expected_stubs
+
+FORBIDDEN_IMPORTS = {"grader", "solutions", "exercises", "tests", "mistakes", "torch"}
+
+
+def check_files(manifest: Manifest) -> list[str]:
+    problems = []
+    for chapter in manifest.chapters:
+        for rel in (f"solutions/{chapter.module}.py", chapter.test_file, chapter.notes):
+            if not (manifest.root / rel).is_file():
+                problems.append(f"chapter {chapter.id}: {rel} is missing")
+    return problems
+
+
+def check_stubs(manifest: Manifest) -> tuple[list[str], dict[Path, str]]:
+    try:
+        stubs = expected_stubs(manifest)
+    except StubError as err:
+        return [str(err)], {}
+    problems = []
+    for path, text in stubs.items():
+        rel = path.relative_to(manifest.root)
+        if not path.is_file():
+            problems.append(f"{rel} is missing: run `kata stubs`")
+        elif path.read_text(encoding="utf-8") != text:
+            problems.append(f"{rel} differs from what solutions/ generates: run `kata stubs`")
+    for path in sorted((manifest.root / "exercises").glob("*.py")):
+        if path not in stubs:
+            problems.append(f"{path.relative_to(manifest.root)} has no source in solutions/")
+    return problems, stubs
+
+
+def check_layering(manifest: Manifest) -> list[str]:
+    problems = []
+    for path in sorted((manifest.root / "solutions").glob("*.py")):
+        match = re.match(r"ch(\d{2})_", path.name)
+        own = int(match.group(1)) if match else 0
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom):
+                if node.level == 0:
+                    names = [node.module or ""]
+                else:  # from .chMM_x import y / from . import chMM_x
+                    names = [node.module] if node.module else [a.name for a in node.names]
+                    for name in names:
+                        other = re.match(r"ch(\d{2})_", name or "")
+                        if other and int(other.group(1)) >= own:
+                            problems.append(f"solutions/{path.name}:{node.lineno}: chapter {own:02d} "
+                                            f"imports {name}; a chapter may import only earlier ones")
+                    names = []
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                if name.split(".")[0] in FORBIDDEN_IMPORTS:
+                    problems.append(f"solutions/{path.name}:{node.lineno}: imports {name}; "
+                                    "reference code uses only NumPy, the stdlib and earlier chapters")
+    return problems
+
+
+def check_behaviour(manifest: Manifest, stubs: dict[Path, str]) -> tuple[list[str], dict]:
+    """Run every graded test against the reference, the stubs and each catalogued mistake."""
+    problems: list[str] = []
+    catalog = catalog_by_exercise(manifest.root)
+    with tempfile.TemporaryDirectory(prefix="kata-stubs-") as scratch:
+        for path, text in stubs.items():
+            (Path(scratch) / path.name).write_text(text, encoding="utf-8")
+        result = run_pytest(manifest, [str(manifest.root / "tests"), f"--kata-verify={scratch}",
+                                       "-p", "no:randomly"])
+    if result.crashed:
+        return [f"pytest could not run the graded tests (exit {result.exit_code}):\n"
+                + result.output[-3000:]], {}
+    by_target: dict[str, list[dict]] = defaultdict(list)
+    for record in result.records:
+        by_target[record["target"]].append(record)
+    for record in by_target["solutions"]:
+        if record["status"] != "passed":
+            problems.append(f"{record['nodeid']} fails on the reference: {record['message'][:400]}")
+    for record in by_target["stubs"]:
+        if record["status"] == "passed":
+            problems.append(f"{record['nodeid']} passes on the untouched stub: it cannot fail")
+    tested = {r["exercise"] for r in by_target["solutions"]}
+    for ex in manifest.exercises:
+        if ex.id not in tested:
+            problems.append(f"{ex.id} has no graded test in {ex.chapter.test_file}")
+        if not catalog.get(ex.id):
+            problems.append(f"{ex.id} has no catalogued mistake in mistakes/{ex.module}.py")
+    known = {ex.id for ex in manifest.exercises}
+    rejected = 0
+    for ex_id, entries in catalog.items():
+        if ex_id not in known:
+            problems.extend(f"{e.origin}: mistake for unknown exercise {ex_id}" for e in entries)
+            continue
+        for entry in entries:
+            runs = by_target.get(f"mistake:{entry.key}", [])
+            if runs and all(r["status"] == "passed" for r in runs):
+                problems.append(f"{entry.origin}: mistake {ex_id} \"{entry.description}\" passes all "
+                                f"{len(runs)} tests of {ex_id}: add a test that rejects it")
+            elif runs:
+                rejected += 1
+    counts = {
+        "tests": len(by_target["solutions"]),
+        "reference passes": sum(r["status"] == "passed" for r in by_target["solutions"]),
+        "stubs reject": sum(r["status"] != "passed" for r in by_target["stubs"]),
+        "mistakes": sum(len(v) for k, v in catalog.items() if k in known),
+        "mistakes rejected": rejected,
+    }
+    return problems, counts
+
+
+def verify(manifest: Manifest, echo=print) -> int:
+    """Run every check, print a report, and return the number of problems."""
+    problems: list[str] = []
+    sections = [("files", check_files(manifest))]
+    stub_problems, stubs = check_stubs(manifest)
+    sections.append(("stubs in sync with solutions", stub_problems))
+    sections.append(("layering (chapter N imports only chapters < N)", check_layering(manifest)))
+    behaviour, counts = check_behaviour(manifest, stubs) if stubs else (["skipped: no stubs"], {})
+    sections.append(("tests vs reference, stubs and mistakes", behaviour))
+    echo(f"kata verify: {len(manifest.chapters)} chapters, {len(manifest.exercises)} exercises")
+    for title, found in sections:
+        echo(f"  {'ok  ' if not found else 'FAIL'} {title}")
+        for problem in found:
+            echo(f"       - {problem}")
+        problems.extend(found)
+    if counts:
+        echo(f"  {counts['tests']} graded tests: {counts['reference passes']} pass on the reference, "
+             f"{counts['stubs reject']} fail on the stubs; {counts['mistakes rejected']} of "
+             f"{counts['mistakes']} catalogued mistakes rejected")
+    echo("verify: all checks passed" if not problems else f"verify: {len(problems)} problem(s)")
+    return len(problems)

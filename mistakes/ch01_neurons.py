@@ -1,0 +1,71 @@
+"""Chapter 01 mistakes: what learners really write for one neuron, a layer and a batch."""
+
+import numpy as np
+
+from grader.mistakes import mistake
+
+
+@mistake("01.1", "forgets to add the bias")
+def neuron_output(inputs, weights, bias):
+    inputs, weights = np.asarray(inputs, float), np.asarray(weights, float)
+    if inputs.shape != weights.shape:
+        raise ValueError(f"inputs {inputs.shape} and weights {weights.shape} differ")
+    return float(np.dot(inputs, weights))
+
+
+@mistake("01.1", "adds the bias to every product instead of once")
+def neuron_output_bias_each(inputs, weights, bias):
+    inputs, weights = np.asarray(inputs, float), np.asarray(weights, float)
+    if inputs.shape != weights.shape:
+        raise ValueError(f"inputs {inputs.shape} and weights {weights.shape} differ")
+    return float(np.sum(inputs * weights + bias))
+
+
+@mistake("01.1", "lets NumPy complain about mismatched shapes instead of a clear message")
+def neuron_output_no_check(inputs, weights, bias):
+    return float(np.dot(np.asarray(inputs, float), np.asarray(weights, float)) + bias)
+
+
+@mistake("01.2", "multiplies by the transposed weights (only works when N == D)")
+def layer_output(inputs, weights, biases):
+    return np.asarray(inputs, float) @ np.asarray(weights, float) + np.asarray(biases, float)
+
+
+@mistake("01.2", "forgets the biases")
+def layer_output_no_bias(inputs, weights, biases):
+    weights = np.asarray(weights, float)
+    if weights.shape[1] != len(inputs) or len(biases) != weights.shape[0]:
+        raise ValueError("weights or biases have the wrong shape")
+    return weights @ inputs
+
+
+@mistake("01.2", "no shape checks: a single bias silently broadcasts to every neuron")
+def layer_output_no_check(inputs, weights, biases):
+    return np.asarray(weights, float) @ np.asarray(inputs, float) + np.asarray(biases, float)
+
+
+@mistake("01.3", "forgets the transpose and multiplies the weights from the wrong side")
+def batch_output(inputs, weights, biases):
+    inputs, weights = np.asarray(inputs, float), np.asarray(weights, float)
+    if inputs.ndim != 2 or weights.shape[1] != inputs.shape[1] or len(biases) != weights.shape[0]:
+        raise ValueError("inputs, weights or biases have the wrong shape")
+    return weights @ inputs.T + biases  # (N, B): examples end up in the columns
+
+
+@mistake("01.3", "no check that inputs is 2-D: a single example slips through")
+def batch_output_no_ndim_check(inputs, weights, biases):
+    inputs, weights = np.asarray(inputs, float), np.asarray(weights, float)
+    if weights.shape[1] != inputs.shape[-1]:
+        raise ValueError(f"weights {weights.shape} do not match inputs {inputs.shape}")
+    if len(biases) != weights.shape[0]:
+        raise ValueError(f"biases must have {weights.shape[0]} entries")
+    return inputs @ weights.T + biases
+
+
+@mistake("01.3", "adds the biases along the batch axis")
+def batch_output_bias_axis(inputs, weights, biases):
+    inputs, weights = np.asarray(inputs, float), np.asarray(weights, float)
+    if inputs.ndim != 2 or weights.shape[1] != inputs.shape[1] or len(biases) != weights.shape[0]:
+        raise ValueError("inputs, weights or biases have the wrong shape")
+    out = inputs @ weights.T
+    return out + np.resize(np.asarray(biases, float), out.shape[0])[:, None]

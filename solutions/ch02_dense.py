@@ -1,0 +1,97 @@
+"""Chapter 02 - The dense layer: weights from a random generator, outputs for a batch.
+
+From here on a layer stores its weights as W: (D, N), one *column* per neuron, so that a batch
+x: (B, D) maps to x @ W: (B, N) with no transpose (chapter 01 used the (N, D) layout).
+
+How the starting weights are drawn matters. If they are too small the signal shrinks layer by
+layer; too large and it explodes. Each initializer picks a spread that keeps the variance of the
+outputs close to that of the inputs:
+
+    small normal  W ~ scale * N(0, 1)                    ("Neural Networks from Scratch", ch. 3)
+    Xavier/Glorot W ~ U(-a, a), a = sqrt(6 / (D + N))    (Glorot & Bengio, 2010)
+    He/Kaiming    W ~ N(0, 2 / D)                        (He et al., 2015; for ReLU layers)
+
+Randomness enters only through the ``rng`` argument (a ``numpy.random.Generator``), never through
+NumPy's global state: the same seed must give the same weights whatever else the program draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core import Module, Parameter
+
+
+def init_small_normal(rng: np.random.Generator, n_inputs: int, n_neurons: int,
+                      scale: float = 0.01) -> np.ndarray:
+    """Weights (n_inputs, n_neurons) drawn from a normal with mean 0 and std ``scale``.
+
+    Example: ``init_small_normal(np.random.default_rng(0), 4, 3)`` has shape (4, 3) and entries
+    of size about 0.01.
+    """
+    ### BEGIN SOLUTION
+    return scale * rng.standard_normal((n_inputs, n_neurons))
+    ### END SOLUTION
+
+
+def init_xavier(rng: np.random.Generator, n_inputs: int, n_neurons: int) -> np.ndarray:
+    """Glorot-uniform weights (n_inputs, n_neurons): U(-a, a) with a = sqrt(6 / (n_inputs + n_neurons)).
+
+    A uniform on (-a, a) has variance a^2 / 3 = 2 / (D + N): the compromise between keeping the
+    forward signal (variance 1/D) and the backward gradient (variance 1/N) steady.
+    """
+    ### BEGIN SOLUTION
+    limit = np.sqrt(6.0 / (n_inputs + n_neurons))
+    return rng.uniform(-limit, limit, size=(n_inputs, n_neurons))
+    ### END SOLUTION
+
+
+def init_he(rng: np.random.Generator, n_inputs: int, n_neurons: int) -> np.ndarray:
+    """He-normal weights (n_inputs, n_neurons): N(0, std^2) with std = sqrt(2 / n_inputs).
+
+    ReLU zeroes half of its inputs on average, halving the variance; the factor 2 puts it back.
+    Only the fan-in (n_inputs) enters: it is the number of terms summed into each output.
+    """
+    ### BEGIN SOLUTION
+    std = np.sqrt(2.0 / n_inputs)
+    return std * rng.standard_normal((n_inputs, n_neurons))
+    ### END SOLUTION
+
+
+INITIALIZERS = {"small": init_small_normal, "xavier": init_xavier, "he": init_he}
+
+
+def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """Forward pass of a dense (fully connected) layer: out = x @ W + b.
+
+    x: (B, D)   W: (D, N)   b: (N,)
+    returns (out, cache) with out: (B, N) and cache = (x, W, b), kept for the backward pass
+    (chapter 05). The bias broadcasts: the same b is added to every row.
+    """
+    ### BEGIN SOLUTION
+    out = x @ W + b  # (B, D) @ (D, N) -> (B, N); b broadcasts over B
+    return out, (x, W, b)
+    ### END SOLUTION
+
+
+class Dense(Module):
+    """A dense layer with parameters ``W`` (D, N) and ``b`` (N,)."""
+
+    def __init__(self, n_inputs: int, n_neurons: int, rng: np.random.Generator,
+                 init: str = "he"):
+        """Create ``self.W`` and ``self.b`` as Parameters.
+
+        W comes from ``INITIALIZERS[init](rng, n_inputs, n_neurons)``; b starts at zeros (N,).
+        An unknown ``init`` raises ValueError that names the argument and the known choices.
+        """
+        ### BEGIN SOLUTION
+        if init not in INITIALIZERS:
+            raise ValueError(f"init must be one of {sorted(INITIALIZERS)}, got {init!r}")
+        self.W = Parameter(INITIALIZERS[init](rng, n_inputs, n_neurons))
+        self.b = Parameter(np.zeros(n_neurons))
+        ### END SOLUTION
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """out: (B, N). Keeps the cache for ``backward`` (chapter 05)."""
+        out, self.cache = dense_forward(x, self.W.data, self.b.data)
+        return out

@@ -1,0 +1,166 @@
+"""Graded tests for chapter 02 (the dense layer).
+
+Initializers are tested by their statistics on a large draw (120,000 weights, so the sample std
+is within about 0.2% of the true one and a 3% band never fails by chance), by their shape, and
+by their use of the generator they are given.
+"""
+
+import numpy as np
+import pytest
+
+D, N = 300, 400  # fan-in and fan-out, deliberately different
+
+
+def draw(kata, name, seed=0, d=D, n=N):
+    return getattr(kata, name)(np.random.default_rng(seed), d, n)
+
+
+def check_std(check, weights, expected_std, quantity):
+    check.shape(weights, (D, N), quantity)
+    std, mean = float(np.std(weights)), float(np.mean(weights))
+    check.true(abs(std / expected_std - 1.0) < 0.03,
+               f"{quantity} has standard deviation {std:.5f}, expected {expected_std:.5f}",
+               "compare the formula in the docstring: standard deviation or variance? fan-in or fan-out?")
+    check.true(abs(mean) < 5 * expected_std / np.sqrt(weights.size),
+               f"{quantity} has mean {mean:.5f}, expected about 0", "the weights should be centred at 0")
+
+
+def check_uses_given_rng(check, kata, name):
+    """Same seed gives the same weights whatever the global RNG does; other seeds differ."""
+    saved = np.random.get_state()
+    try:
+        np.random.seed(1)
+        first = draw(kata, name, seed=7, d=5, n=3)
+        np.random.seed(2)
+        np.random.random(10)
+        second = draw(kata, name, seed=7, d=5, n=3)
+    finally:
+        np.random.set_state(saved)
+    check.close(second, first, f"{name} with the same rng seed after other global draws",
+                rtol=0, atol=0)
+    other = check.array(draw(kata, name, seed=8, d=5, n=3), name)
+    check.true(not np.allclose(other, first), f"{name} gave the same weights for seeds 7 and 8",
+               "draw from the `rng` argument, not from a generator you create yourself")
+
+
+# ---------------------------------------------------------------- 02.1 small normal
+@pytest.mark.exercise("02.1")
+def test_small_normal_statistics(kata, check):
+    check_std(check, draw(kata, "init_small_normal"), 0.01, "init_small_normal(rng, 300, 400)")
+
+
+@pytest.mark.exercise("02.1")
+def test_small_normal_honours_scale(kata, check):
+    weights = kata.init_small_normal(np.random.default_rng(3), D, N, scale=0.5)
+    check_std(check, weights, 0.5, "init_small_normal(rng, 300, 400, scale=0.5)")
+
+
+@pytest.mark.exercise("02.1")
+def test_small_normal_uses_given_rng(kata, check):
+    check_uses_given_rng(check, kata, "init_small_normal")
+
+
+# ---------------------------------------------------------------- 02.2 Xavier
+@pytest.mark.exercise("02.2")
+def test_xavier_statistics(kata, check):
+    limit = np.sqrt(6.0 / (D + N))
+    weights = check.shape(draw(kata, "init_xavier"), (D, N), "init_xavier(rng, 300, 400)")
+    check_std(check, weights, limit / np.sqrt(3.0), "init_xavier(rng, 300, 400)")
+
+
+@pytest.mark.exercise("02.2")
+def test_xavier_is_uniform_within_the_limit(kata, check):
+    limit = np.sqrt(6.0 / (D + N))
+    weights = check.shape(draw(kata, "init_xavier"), (D, N), "init_xavier(rng, 300, 400)")
+    largest = float(np.abs(weights).max())
+    check.true(largest <= limit, f"init_xavier drew {largest:.4f}, beyond the limit a = {limit:.4f}",
+               "Glorot's initializer is uniform on (-a, a); a normal distribution has no limit")
+    check.true(largest > 0.99 * limit, f"init_xavier never comes near the limit a = {limit:.4f}",
+               "draw uniformly from the whole interval (-a, a)")
+
+
+@pytest.mark.exercise("02.2")
+def test_xavier_uses_given_rng(kata, check):
+    check_uses_given_rng(check, kata, "init_xavier")
+
+
+# ---------------------------------------------------------------- 02.3 He
+@pytest.mark.exercise("02.3")
+def test_he_statistics(kata, check):
+    check_std(check, draw(kata, "init_he"), np.sqrt(2.0 / D), "init_he(rng, 300, 400)")
+
+
+@pytest.mark.exercise("02.3")
+def test_he_keeps_relu_signal_variance(kata, check):
+    # Through one He-initialized ReLU layer, the mean square of the signal is kept (He et al. 2015).
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2000, D))
+    weights = check.shape(kata.init_he(np.random.default_rng(12), D, N), (D, N), "init_he")
+    h = np.maximum(x @ weights, 0.0)
+    ratio = float(np.mean(h ** 2) / np.mean(x ** 2))
+    check.true(abs(ratio - 1.0) < 0.05, f"after a ReLU layer the signal power is x{ratio:.3f}, expected x1",
+               "the variance must be 2 / n_inputs")
+
+
+@pytest.mark.exercise("02.3")
+def test_he_uses_given_rng(kata, check):
+    check_uses_given_rng(check, kata, "init_he")
+
+
+# ---------------------------------------------------------------- 02.4 dense forward
+@pytest.mark.exercise("02.4")
+def test_dense_forward_worked_example(kata, check):
+    x = np.array([[1.0, 2.0], [0.0, -1.0]])
+    W = np.array([[1.0, 0.0, 2.0], [0.5, 1.0, 0.0]])
+    b = np.array([0.0, 1.0, -1.0])
+    result = kata.dense_forward(x, W, b)
+    check.true(isinstance(result, tuple) and len(result) == 2,
+               "dense_forward should return a pair (out, cache)", f"it returned {type(result).__name__}")
+    check.close(result[0], [[2.0, 3.0, 1.0], [-0.5, 0.0, -1.0]], "out of dense_forward", batch_size=2)
+
+
+@pytest.mark.exercise("02.4")
+def test_dense_forward_shape_and_values(kata, check, rng):
+    x, W, b = rng.normal(size=(5, 3)), rng.normal(size=(3, 4)), rng.normal(size=4)
+    out, _ = kata.dense_forward(x, W, b)
+    out = check.shape(out, (5, 4), "out of dense_forward with B=5, D=3, N=4")
+    check.close(out, np.einsum("bd,dn->bn", x, W) + b, "out of dense_forward", batch_size=5)
+
+
+@pytest.mark.exercise("02.4")
+def test_dense_forward_zero_input_gives_bias(kata, check, rng):
+    W, b = rng.normal(size=(3, 4)), rng.normal(size=4)
+    out, _ = kata.dense_forward(np.zeros((6, 3)), W, b)
+    check.close(out, np.tile(b, (6, 1)), "dense_forward of an all-zero batch (each row should be b)",
+                batch_size=6)
+
+
+# ---------------------------------------------------------------- 02.5 Dense layer
+@pytest.mark.exercise("02.5")
+def test_dense_layer_parameters(kata, check):
+    layer = kata.Dense(3, 5, np.random.default_rng(0))
+    check.shape(layer.W.data, (3, 5), "Dense(3, 5).W.data")
+    check.close(layer.b.data, np.zeros(5), "Dense(3, 5).b.data (biases start at zero)")
+    check.true(len(layer.parameters()) == 2, "Dense.parameters() should list W and b",
+               "store them as Parameter objects in self.W and self.b")
+
+
+@pytest.mark.exercise("02.5")
+@pytest.mark.parametrize("init, std", [("he", np.sqrt(2.0 / D)), ("small", 0.01),
+                                       ("xavier", np.sqrt(2.0 / (D + N)))])
+def test_dense_layer_uses_named_initializer(kata, check, init, std):
+    layer = kata.Dense(D, N, np.random.default_rng(5), init=init)
+    check_std(check, layer.W.data, std, f"Dense(300, 400, init={init!r}).W.data")
+
+
+@pytest.mark.exercise("02.5")
+def test_dense_layer_same_seed_same_weights(kata, check):
+    a = kata.Dense(4, 3, np.random.default_rng(9))
+    b = kata.Dense(4, 3, np.random.default_rng(9))
+    check.close(a.W.data, b.W.data, "W of two Dense layers built from the same seed", rtol=0, atol=0)
+
+
+@pytest.mark.exercise("02.5")
+def test_dense_layer_rejects_unknown_init(kata, check):
+    check.raises(ValueError, lambda: kata.Dense(2, 2, np.random.default_rng(0), init="glorious"),
+                 "Dense(..., init='glorious')", mentions=("init",))
