@@ -32,7 +32,8 @@ class KataAssertion(AssertionError):
 
 
 def _fmt(value) -> str:
-    return np.array2string(np.asarray(value), precision=6, threshold=12, edgeitems=2)
+    text = np.array2string(np.asarray(value), precision=6, threshold=12, edgeitems=2)
+    return text.replace("\n", "\n           ")  # align continuation rows under "got"
 
 
 class Checker:
@@ -87,7 +88,8 @@ class Checker:
             return arr
         index = np.unravel_index(np.argmax(np.where(bad, np.nan_to_num(error, nan=np.inf) - allowed,
                                                     -np.inf)), arr.shape) if arr.ndim else ()
-        where = f"entry {list(index)}" if arr.ndim else "value"
+        index = tuple(int(i) for i in index)
+        where = f"entry [{', '.join(map(str, index))}]" if arr.ndim else "value"
         hint = diagnose(arr, expected, batch_size=batch_size)
         self.fail(
             f"{quantity} is wrong ({int(bad.sum())} of {arr.size} entries off)",

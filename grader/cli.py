@@ -18,7 +18,7 @@ from grader import board, progress
 from grader.manifest import Exercise, Manifest, ManifestError, load_manifest
 from grader.reset import restore_symbol
 from grader.runner import run_exercises, summarize
-from grader.stubgen import StubError, expected_stubs
+from grader.stubgen import StubError, expected_stubs, generate_all
 from grader.verify import verify
 
 
@@ -147,13 +147,21 @@ def cmd_watch(manifest: Manifest, args) -> int:
 
 
 def cmd_verify(manifest: Manifest, args) -> int:
-    return 1 if verify(manifest) else 0
+    return 1 if verify(manifest, args.chapters) else 0
 
 
 def cmd_stubs(manifest: Manifest, args) -> int:
     """Regenerate exercises/ from solutions/, backing up any file that would change."""
     changed = 0
-    for path, text in expected_stubs(manifest).items():
+    stubs, errors = generate_all(manifest)
+    chapters = manifest.chapter_ids(args.chapters)
+    failed = [key for key in errors if key in chapters or not key[:2].isdigit()]
+    for key in failed:
+        print(f"kata stubs: {errors[key]}", file=sys.stderr)
+    wanted = {f"{ch.module}.py" for ch in manifest.chapters if ch.id in chapters}
+    for path, text in stubs.items():
+        if path.name.startswith("ch") and path.name not in wanted:
+            continue
         if path.is_file() and path.read_text(encoding="utf-8") == text:
             continue
         changed += 1
@@ -166,7 +174,7 @@ def cmd_stubs(manifest: Manifest, args) -> int:
         print(f"wrote {path.relative_to(manifest.root)}")
     if not changed:
         print("stubs: exercises/ is in sync with solutions/")
-    return 1 if (args.check and changed) else 0
+    return 1 if (args.check and changed) or failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,8 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)
     p = sub.add_parser("reset", help="restore one exercise's stub (your version is backed up)")
     p.add_argument("id")
-    sub.add_parser("verify", help="author check: is the whole curriculum consistent?")
+    p = sub.add_parser("verify", help="author check: is the whole curriculum consistent?")
+    p.add_argument("chapters", nargs="*", metavar="NN", help="only these chapters")
     p = sub.add_parser("stubs", help="author tool: regenerate exercises/ from solutions/")
+    p.add_argument("chapters", nargs="*", metavar="NN", help="only these chapters")
     p.add_argument("--check", action="store_true", help="only report stale stubs")
     return parser
 

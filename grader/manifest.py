@@ -121,6 +121,16 @@ class Manifest:
                 return ch
         raise KeyError(f"no chapter {chapter_id!r} in {MANIFEST_NAME}")
 
+    def chapter_ids(self, selectors: list[str]) -> set[str]:
+        """The chapter IDs named by ``selectors`` (like "3" or "03"); all chapters if none."""
+        if not selectors:
+            return {ch.id for ch in self.chapters}
+        wanted = {c.zfill(2) for c in selectors}
+        unknown = wanted - {ch.id for ch in self.chapters}
+        if unknown:
+            raise KeyError(f"no chapter(s) {sorted(unknown)} in {MANIFEST_NAME}")
+        return wanted
+
     def select(self, selector: str) -> list[Exercise]:
         """Exercises matching ``NN.M`` (one exercise) or ``NN`` (a whole chapter)."""
         selector = selector.strip()
@@ -196,11 +206,13 @@ def parse_manifest(data: dict, root: Path) -> Manifest:
             title=_require(raw, "title", str, where),
             nnfs=raw.get("nnfs"),
         )
-        exercises = tuple(_parse_exercise(e, chapter) for e in raw.get("exercise", []))
+        exercises = tuple(sorted((_parse_exercise(e, chapter) for e in raw.get("exercise", [])),
+                                 key=lambda ex: ex.sort_key))
         # Chapter is frozen; attach its exercises once they exist (they point back to it).
         object.__setattr__(chapter, "exercises", exercises)
         chapters.append(chapter)
-    manifest = Manifest(root=root, chapters=tuple(chapters))
+    # Chapters may appear in any order in the file; the curriculum runs by chapter number.
+    manifest = Manifest(root=root, chapters=tuple(sorted(chapters, key=lambda ch: ch.id)))
     ids = [ex.id for ex in manifest.exercises]
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:

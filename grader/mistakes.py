@@ -38,6 +38,7 @@ class Mistake:
 
 
 _REGISTRY: list[Mistake] = []
+LOAD_ERRORS: dict[str, str] = {}  # mistakes file name -> why it could not be imported
 
 
 def mistake(exercise: str, description: str) -> Callable[[Callable], Callable]:
@@ -62,7 +63,10 @@ def load_catalog(root: Path) -> list[Mistake]:
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as err:  # noqa: BLE001 - one broken file must not hide the others
+            LOAD_ERRORS[path.name] = f"mistakes/{path.name} does not import: {type(err).__name__}: {err}"
     return list(_REGISTRY)
 
 

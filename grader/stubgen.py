@@ -134,27 +134,43 @@ def generate_stub(source: str, chapter: Chapter, filename: str | None = None) ->
     return header + "\n".join(out) + "\n"
 
 
-def expected_stubs(manifest: Manifest) -> dict[Path, str]:
-    """Every stub file the manifest and the reference say ``exercises/`` should hold."""
+def generate_all(manifest: Manifest) -> tuple[dict[Path, str], dict[str, str]]:
+    """Every stub file ``exercises/`` should hold, and the problems that stopped some.
+
+    Returns (stubs by destination path, error message by chapter ID or file name). One broken
+    chapter does not stop the others, so authors can work on chapters side by side.
+    """
     root = manifest.root
-    stubs = {}
+    stubs: dict[Path, str] = {}
+    errors: dict[str, str] = {}
     for chapter in manifest.chapters:
         source_path = root / "solutions" / f"{chapter.module}.py"
         if not source_path.is_file():
-            raise StubError(f"chapter {chapter.id}: {source_path.relative_to(root)} is missing")
-        stubs[root / "exercises" / f"{chapter.module}.py"] = generate_stub(
-            source_path.read_text(encoding="utf-8"), chapter
-        )
+            errors[chapter.id] = f"chapter {chapter.id}: solutions/{chapter.module}.py is missing"
+            continue
+        try:
+            stubs[root / "exercises" / f"{chapter.module}.py"] = generate_stub(
+                source_path.read_text(encoding="utf-8"), chapter)
+        except StubError as err:
+            errors[chapter.id] = str(err)
     chapter_modules = {ch.module for ch in manifest.chapters}
     for provided in sorted((root / "solutions").glob("*.py")):
         if provided.stem in chapter_modules:
             continue
         if CHAPTER_FILE.match(provided.name):
             # Copying it whole would hand the learner the answers.
-            raise StubError(
+            errors[provided.name] = (
                 f"solutions/{provided.name} looks like a chapter but no chapter of the manifest "
-                "names it as its module; add the chapter to curriculum.toml"
-            )
+                "names it as its module; add the chapter to curriculum.toml")
+            continue
         # Provided plumbing (no exercises) and the package file are copied as they are.
         stubs[root / "exercises" / provided.name] = provided.read_text(encoding="utf-8")
+    return stubs, errors
+
+
+def expected_stubs(manifest: Manifest) -> dict[Path, str]:
+    """Every stub file; raises StubError naming the first problem if any chapter is broken."""
+    stubs, errors = generate_all(manifest)
+    if errors:
+        raise StubError("\n".join(errors.values()))
     return stubs
