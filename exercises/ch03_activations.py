@@ -1,0 +1,142 @@
+# Chapter 03: Activation functions. Your workspace: replace each `raise NotImplementedError`
+# below with your code, then run `kata check`. (Generated from solutions/ch03_activations.py.)
+"""Chapter 03 - Activation functions, forward and backward ("Neural Networks from Scratch", ch. 4, 9).
+
+API (every kernel works elementwise on any shape, softmax on the last axis):
+
+    relu_forward(x)    -> (out, cache)     relu_backward(dout, cache)    -> dx
+    sigmoid_forward(x) -> (out, cache)     sigmoid_backward(dout, cache) -> dx
+    tanh_forward(x)    -> (out, cache)     tanh_backward(dout, cache)    -> dx
+    linear_forward(x)  -> (out, cache)     linear_backward(dout, cache)  -> dx
+    softmax_forward(x) -> (probs, cache)   softmax_backward(dout, cache) -> dx
+    Modules (provided): ReLU, Sigmoid, Tanh, Softmax with forward(x) and backward(dout).
+
+Without a nonlinearity between them, stacked dense layers collapse into one linear map. A backward
+pass receives dout = dL/dout (same shape as out) and returns dx = dL/dx by the chain rule. For an
+elementwise f that is dx = dout * f'(x): the Jacobian is diagonal, so we never build it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core import Module
+
+
+def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """out = max(x, 0) elementwise. x: any shape. cache = x (backward needs to know where x > 0).
+
+    Return a new array: never modify the caller's x in place.
+    """
+    # TODO(03.1): ReLU forward. Stuck? `kata hint 03.1`
+    raise NotImplementedError("Exercise 03.1: relu_forward is not written yet")
+
+
+def relu_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    """dx = dout * (x > 0), with x = cache. At x == 0 we take the derivative to be 0 (as NNFS does)."""
+    # TODO(03.2): ReLU backward. Stuck? `kata hint 03.2`
+    raise NotImplementedError("Exercise 03.2: relu_backward is not written yet")
+
+
+def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """out = sigmoid(x) = 1 / (1 + exp(-x)), computed without overflow. cache = out.
+
+    exp(-x) overflows for x < -709 and exp(x) for x > 709. With z = exp(-|x|), which is always in
+    (0, 1], both halves are safe:  x >= 0: 1 / (1 + z)   and   x < 0: z / (1 + z).
+    (np.where evaluates BOTH of its branches, so each branch must be safe everywhere.)
+    """
+    # TODO(03.3): Sigmoid forward, stable. Stuck? `kata hint 03.3`
+    raise NotImplementedError("Exercise 03.3: sigmoid_forward is not written yet")
+
+
+def sigmoid_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    """dx = dout * out * (1 - out), with out = cache = sigmoid(x): the derivative from the output."""
+    # TODO(03.4): Sigmoid backward. Stuck? `kata hint 03.4`
+    raise NotImplementedError("Exercise 03.4: sigmoid_backward is not written yet")
+
+
+def tanh_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """out = tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x)), finite for all x. cache = out.
+
+    Note tanh(x) = 2 * sigmoid(2 x) - 1. The textbook quotient overflows to inf / inf = NaN for
+    |x| > 710; np.tanh does not.
+    """
+    # TODO(03.5): Tanh forward. Stuck? `kata hint 03.5`
+    raise NotImplementedError("Exercise 03.5: tanh_forward is not written yet")
+
+
+def tanh_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    """dx = dout * (1 - out**2), with out = cache = tanh(x)."""
+    # TODO(03.6): Tanh backward. Stuck? `kata hint 03.6`
+    raise NotImplementedError("Exercise 03.6: tanh_backward is not written yet")
+
+
+def linear_forward(x: np.ndarray) -> tuple[np.ndarray, None]:
+    """The identity activation (regression outputs, NNFS ch. 17): out = x, cache = None."""
+    # TODO(03.7): Linear (identity) forward. Stuck? `kata hint 03.7`
+    raise NotImplementedError("Exercise 03.7: linear_forward is not written yet")
+
+
+def linear_backward(dout: np.ndarray, cache: None) -> np.ndarray:
+    """d(out)/dx = 1, so dx = dout * 1 = dout (a copy, so callers may modify it freely)."""
+    # TODO(03.8): Linear (identity) backward. Stuck? `kata hint 03.8`
+    raise NotImplementedError("Exercise 03.8: linear_backward is not written yet")
+
+
+def softmax_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """probs[..., k] = exp(x[..., k]) / sum_j exp(x[..., j]) over the LAST axis. cache = probs.
+
+    x: (B, K) class scores, or any (..., K). Subtracting the row maximum first changes nothing
+    (the factor exp(-max) cancels) but keeps every exponent <= 0, so exp cannot overflow.
+    """
+    # TODO(03.9): Softmax forward, stable. Stuck? `kata hint 03.9`
+    raise NotImplementedError("Exercise 03.9: softmax_forward is not written yet")
+
+
+def softmax_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    """Vector-Jacobian product through softmax. dout, probs = cache: (..., K) -> dx: (..., K).
+
+    Per row the Jacobian is J[i, j] = dprobs_i/dx_j = probs_i * (delta_ij - probs_j), so
+        dx_j = sum_i dout_i * J[i, j] = probs_j * (dout_j - sum_i dout_i * probs_i).
+    One multiply and one row sum: the (K, K) Jacobian is never built, and no loop over rows.
+    """
+    # TODO(03.10): Softmax backward (vector-Jacobian product). Stuck? `kata hint 03.10`
+    raise NotImplementedError("Exercise 03.10: softmax_backward is not written yet")
+
+
+# Provided thin modules (not exercises). They call the kernels by name at run time, so they
+# always use whatever relu_forward etc. this module holds (yours, once you have written them).
+class ReLU(Module):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        out, self.cache = relu_forward(x)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return relu_backward(dout, self.cache)
+
+
+class Sigmoid(Module):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        out, self.cache = sigmoid_forward(x)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return sigmoid_backward(dout, self.cache)
+
+
+class Tanh(Module):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        out, self.cache = tanh_forward(x)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return tanh_backward(dout, self.cache)
+
+
+class Softmax(Module):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        out, self.cache = softmax_forward(x)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return softmax_backward(dout, self.cache)
