@@ -1,0 +1,124 @@
+# Chapter 04: Losses and accuracy. Your workspace: replace each `raise NotImplementedError`
+# below with your code, then run `kata check`. (Generated from solutions/ch04_losses.py.)
+"""Chapter 04 - Loss functions and accuracy ("Neural Networks from Scratch", ch. 5, 9, 16, 17).
+
+API (every loss is the MEAN over the batch, returned as a Python float; dout is the upstream
+gradient of that scalar, usually 1.0; each backward returns the gradient of its first input):
+
+    cross_entropy_forward(probs, y)        -> (loss, cache)   cross_entropy_backward(dout, cache)        -> dprobs
+    binary_cross_entropy_forward(probs, y) -> (loss, cache)   binary_cross_entropy_backward(dout, cache) -> dprobs
+    mse_forward(pred, y)                   -> (loss, cache)   mse_backward(dout, cache)                  -> dpred
+    mae_forward(pred, y)                   -> (loss, cache)   mae_backward(dout, cache)                  -> dpred
+    softmax_cross_entropy_forward(logits, y) -> (loss, cache) softmax_cross_entropy_backward(dout, cache) -> dlogits
+    accuracy(scores, y) -> float
+
+Shapes: probs, logits, scores: (B, K); class labels y: (B,) integers in [0, K) or (B, K) one-hot.
+Binary CE, MSE and MAE: pred/probs and y both (B, N). Averaging (not summing) over the batch keeps
+the loss and the step size independent of B; hence every gradient carries a 1/B.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+EPS = 1e-7  # clip probabilities into [EPS, 1 - EPS] so log() stays finite (NNFS ch. 5)
+
+
+def _one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
+    """Provided: (B,) integer labels -> (B, K) one-hot rows; (B, K) one-hot passes through."""
+    y = np.asarray(y)
+    if y.ndim == 2:
+        return y.astype(np.float64)
+    return np.eye(n_classes)[y]  # (B, K): row b is e_{y[b]}
+
+
+def cross_entropy_forward(probs: np.ndarray, y: np.ndarray) -> tuple[float, tuple]:
+    """loss = mean over b of -log(p_b), p_b = clip(probs, EPS, 1 - EPS)[b, correct class of b].
+
+    probs: (B, K) rows of a softmax; y: (B,) labels or (B, K) one-hot. cache = (probs, y).
+    Clipping both ends: log(0) = -inf is avoided, and a perfect prediction costs a tiny
+    -log(1 - EPS) rather than exactly 0, so neither end is favoured.
+    """
+    # TODO(04.1): Categorical cross-entropy forward. Stuck? `kata hint 04.1`
+    raise NotImplementedError("Exercise 04.1: cross_entropy_forward is not written yet")
+
+
+def cross_entropy_backward(dout: float, cache: tuple) -> np.ndarray:
+    """dprobs = -dout * onehot / clip(probs, EPS, 1 - EPS) / B, shape (B, K).
+
+    d(-log p)/dp = -1/p for the correct class and 0 for the others; 1/B from the mean. Dividing
+    by the clipped probs keeps the gradient finite where a probability is exactly 0.
+    """
+    probs, y = cache
+    # TODO(04.2): Categorical cross-entropy backward. Stuck? `kata hint 04.2`
+    raise NotImplementedError("Exercise 04.2: cross_entropy_backward is not written yet")
+
+
+def binary_cross_entropy_forward(probs: np.ndarray, y: np.ndarray) -> tuple[float, tuple]:
+    """loss = mean over all B*N entries of -(y log p + (1 - y) log(1 - p)), p = clip(probs).
+
+    probs: (B, N) sigmoid outputs, y: (B, N) targets in {0, 1}. cache = (probs, y). (NNFS ch. 16.)
+    """
+    # TODO(04.3): Binary cross-entropy forward. Stuck? `kata hint 04.3`
+    raise NotImplementedError("Exercise 04.3: binary_cross_entropy_forward is not written yet")
+
+
+def binary_cross_entropy_backward(dout: float, cache: tuple) -> np.ndarray:
+    """dprobs = -dout * (y / p - (1 - y) / (1 - p)) / (B * N), p = clip(probs): (B, N)."""
+    probs, y = cache
+    # TODO(04.4): Binary cross-entropy backward. Stuck? `kata hint 04.4`
+    raise NotImplementedError("Exercise 04.4: binary_cross_entropy_backward is not written yet")
+
+
+def mse_forward(pred: np.ndarray, y: np.ndarray) -> tuple[float, tuple]:
+    """Mean squared error: loss = mean over all B*N entries of (pred - y)**2. cache = (pred, y)."""
+    # TODO(04.5): Mean squared error forward. Stuck? `kata hint 04.5`
+    raise NotImplementedError("Exercise 04.5: mse_forward is not written yet")
+
+
+def mse_backward(dout: float, cache: tuple) -> np.ndarray:
+    """dpred = dout * 2 * (pred - y) / (B * N): (B, N)."""
+    pred, y = cache
+    # TODO(04.6): Mean squared error backward. Stuck? `kata hint 04.6`
+    raise NotImplementedError("Exercise 04.6: mse_backward is not written yet")
+
+
+def mae_forward(pred: np.ndarray, y: np.ndarray) -> tuple[float, tuple]:
+    """Mean absolute error: loss = mean over all B*N entries of |pred - y|. cache = (pred, y)."""
+    # TODO(04.7): Mean absolute error forward. Stuck? `kata hint 04.7`
+    raise NotImplementedError("Exercise 04.7: mae_forward is not written yet")
+
+
+def mae_backward(dout: float, cache: tuple) -> np.ndarray:
+    """dpred = dout * sign(pred - y) / (B * N): (B, N). (At pred == y we use sign(0) = 0.)"""
+    pred, y = cache
+    # TODO(04.8): Mean absolute error backward. Stuck? `kata hint 04.8`
+    raise NotImplementedError("Exercise 04.8: mae_backward is not written yet")
+
+
+def accuracy(scores: np.ndarray, y: np.ndarray) -> float:
+    """Fraction of rows whose highest score is the correct class. scores: (B, K) (probs or
+    logits: the argmax is the same); y: (B,) labels or (B, K) one-hot."""
+    # TODO(04.9): Accuracy. Stuck? `kata hint 04.9`
+    raise NotImplementedError("Exercise 04.9: accuracy is not written yet")
+
+
+def softmax_cross_entropy_forward(logits: np.ndarray, y: np.ndarray) -> tuple[float, tuple]:
+    """Softmax then cross-entropy in one step, exact even where a probability underflows.
+
+    log probs[b, k] = shifted[b, k] - log(sum_j exp(shifted[b, j])), shifted = logits - row max,
+    loss = mean over b of -log probs[b, correct class]. No clipping: the log is taken of the
+    sum, which is >= 1. logits: (B, K); y: (B,) or (B, K). cache = (probs, y), probs: (B, K).
+    """
+    # TODO(04.10): Softmax cross-entropy forward, fused. Stuck? `kata hint 04.10`
+    raise NotImplementedError("Exercise 04.10: softmax_cross_entropy_forward is not written yet")
+
+
+def softmax_cross_entropy_backward(dout: float, cache: tuple) -> np.ndarray:
+    """dlogits = dout * (probs - onehot) / B: (B, K). (NNFS ch. 9's fused backward.)
+
+    The softmax Jacobian and the -1/p of the log cancel: d loss_b / d logits_b = probs_b - onehot_b.
+    """
+    probs, y = cache
+    # TODO(04.11): Softmax cross-entropy backward, fused. Stuck? `kata hint 04.11`
+    raise NotImplementedError("Exercise 04.11: softmax_cross_entropy_backward is not written yet")
