@@ -74,8 +74,13 @@ class Checker:
         return arr
 
     def close(self, value, expected, quantity: str, *, rtol: float | None = None,
-              atol: float | None = None, batch_size: int | None = None) -> np.ndarray:
-        """``value`` equals ``expected`` within the exercise's tolerance, entry by entry."""
+              atol: float | None = None, batch_size: int | None = None,
+              suspects: dict[str, object] | None = None) -> np.ndarray:
+        """``value`` equals ``expected`` within the exercise's tolerance, entry by entry.
+
+        ``suspects`` maps a known mistake ("the bias is missing") to the value that mistake would
+        produce here; when the wrong answer matches one, the message names it.
+        """
         __tracebackhide__ = True
         expected = np.asarray(expected, dtype=float)
         arr = self.shape(value, expected.shape, quantity)
@@ -91,6 +96,11 @@ class Checker:
         index = tuple(int(i) for i in index)
         where = f"entry [{', '.join(map(str, index))}]" if arr.ndim else "value"
         hint = diagnose(arr, expected, batch_size=batch_size)
+        for description, wrong in (suspects or {}).items():
+            wrong = np.asarray(wrong, dtype=float)
+            if wrong.shape == arr.shape and np.allclose(arr, wrong, rtol=1e-9, atol=1e-12):
+                hint = f"this is exactly what you get when {description}"
+                break
         self.fail(
             f"{quantity} is wrong ({int(bad.sum())} of {arr.size} entries off)",
             f"worst {where}: got {arr[index]:.8g}, expected {expected[index]:.8g} "

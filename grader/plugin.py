@@ -231,7 +231,7 @@ def pytest_runtest_makereport(item, call):
         return
     state = item.config.stash[STATE_KEY]
     exercise = item.stash[EXERCISE_KEY]
-    status, message = "passed", ""
+    status, message = ("skipped", str(report.longrepr[-1])) if report.skipped else ("passed", "")
     if report.failed:
         status = "failed" if report.when == "call" else "error"
         message = _message(call.excinfo, state.manifest.root) if call.excinfo else ""

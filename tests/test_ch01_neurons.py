@@ -16,7 +16,9 @@ finite = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False)
 def test_neuron_worked_example(kata, check):
     # 1*0.2 + 2*0.8 + 3*(-0.5) + 2 = 2.3, the example in the docstring
     out = kata.neuron_output(np.array([1.0, 2.0, 3.0]), np.array([0.2, 0.8, -0.5]), 2.0)
-    check.close(out, 2.3, "neuron_output([1, 2, 3], [0.2, 0.8, -0.5], 2)")
+    check.close(out, 2.3, "neuron_output([1, 2, 3], [0.2, 0.8, -0.5], 2)",
+                suspects={"the bias is left out": 0.3, "the bias is added to each product": 6.3,
+                          "the products are not summed (only the first one is used)": 2.2})
 
 
 @pytest.mark.exercise("01.1")
@@ -34,7 +36,8 @@ def test_neuron_is_weighted_sum_plus_bias(kata, check, pairs, bias):
     weights = np.array([p[1] for p in pairs])
     expected = math.fsum(i * w for i, w in pairs) + bias
     out = kata.neuron_output(inputs, weights, bias)
-    check.close(out, expected, "neuron_output on random inputs", rtol=1e-9, atol=1e-6)
+    check.close(out, expected, f"neuron_output({inputs.tolist()}, {weights.tolist()}, {bias})",
+                rtol=1e-9, atol=1e-6)
 
 
 @pytest.mark.exercise("01.1")

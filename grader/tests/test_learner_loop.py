@@ -1,0 +1,94 @@
+"""The learner's loop, end to end on a throw-away copy: board, check, hint, reset."""
+
+import os
+import re
+import subprocess
+import sys
+
+from pathlib import Path
+
+from grader.stubgen import BEGIN, END
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def reference_body(root, symbol: str) -> str:
+    """The fenced body of ``symbol`` in the copy's solutions/ch01_neurons.py."""
+    text = (root / "solutions" / "ch01_neurons.py").read_text()
+    start = text.index(f"def {symbol}(")
+    begin = text.index(BEGIN, start) + len(BEGIN) + 1
+    return text[begin:text.index(END, begin)].rstrip() + "\n"
+
+
+def put_body(root, exercise_id: str, body: str) -> None:
+    path = root / "exercises" / "ch01_neurons.py"
+    text = path.read_text()
+    stub = re.compile(rf"    # TODO\({re.escape(exercise_id)}\).*\n    raise NotImplementedError\(.*\)\n")
+    assert stub.search(text), "stub not found"
+    path.write_text(stub.sub(lambda _: body, text, count=1))
+
+
+def test_board_starts_with_everything_not_started(repo_copy, kata_cli):
+    root = repo_copy()
+    code, out = kata_cli(root, "list")
+    assert code == 0
+    assert "0/8 exercises" in out
+    assert out.count("not started") == 8
+    assert "Next: 01.1 One neuron" in out
+
+
+def test_check_untouched_stub_says_not_started_briefly(repo_copy, kata_cli):
+    root = repo_copy()
+    code, out = kata_cli(root, "check", "01.1")
+    assert code == 1
+    assert "not started" in out and "exercises/ch01_neurons.py:" in out
+    assert "Traceback" not in out and len(out.splitlines()) <= 5
+
+
+def test_reference_body_turns_check_green_and_board_updates(repo_copy, kata_cli):
+    root = repo_copy()
+    put_body(root, "01.1", reference_body(root, "neuron_output"))
+    code, out = kata_cli(root, "check", "01.1")
+    assert code == 0, out
+    assert "4/4 tests pass" in out and "Next: 01.2" in out
+    code, out = kata_cli(root, "list")
+    assert "1/8 exercises, 2/16 points" in out
+
+
+def test_wrong_body_points_at_the_mistake(repo_copy, kata_cli):
+    root = repo_copy()
+    put_body(root, "01.1", "    return float(np.dot(inputs, weights))\n")  # forgot the bias
+    code, out = kata_cli(root, "check", "01.1")
+    assert code == 1
+    assert "neuron_output" in out and "expected 2.3" in out
+    assert "when the bias is left out" in out and "kata hint 01.1" in out
+
+
+def test_hints_climb_the_ladder_and_remember(repo_copy, kata_cli):
+    root = repo_copy()
+    _, first = kata_cli(root, "hint", "01.2")
+    _, second = kata_cli(root, "hint", "01.2")
+    assert "hint 1 of 4" in first and "hint 2 of 4" in second
+    assert "  2. " in second and "  2. " not in first
+
+
+def test_reset_restores_one_stub_and_keeps_a_backup(repo_copy, kata_cli):
+    root = repo_copy()
+    put_body(root, "01.1", "    return 42.0  # my attempt\n")
+    put_body(root, "01.2", "    return weights @ inputs + biases  # keep me\n")
+    code, out = kata_cli(root, "reset", "01.1")
+    assert code == 0, out
+    text = (root / "exercises" / "ch01_neurons.py").read_text()
+    assert 'NotImplementedError("Exercise 01.1' in text and "keep me" in text
+    backups = list((root / ".kata" / "backups").glob("ch01_neurons.*.py"))
+    assert len(backups) == 1 and "my attempt" in backups[0].read_text()
+
+
+def test_plain_pytest_passes_no_graded_test_on_stubs(repo_copy):
+    root = repo_copy()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                          cwd=root, capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 1
+    assert " passed" not in proc.stdout and "30 not started" in proc.stdout
+    assert "testing exercises/" not in proc.stdout  # -q hides the header; the summary speaks
