@@ -1,0 +1,156 @@
+# Chapter 09: Modern activations: GELU and Swish. Your workspace: replace each `raise NotImplementedError`
+# below with your code, then run `kata check`. (Generated from solutions/ch09_modern_activations.py.)
+"""Chapter 09 - Modern activations: GELU (exact and tanh form) and Swish/SiLU.
+
+ReLU has a kink at 0 and a flat zero for every negative input. The activations of modern
+Transformers are smooth and let a little negative signal through:
+
+    GELU(x)       = x * Phi(x),  Phi(x) = 0.5 * (1 + erf(x / sqrt(2)))   (Hendrycks & Gimpel, 2016)
+    GELU_tanh(x)  = 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))  (same paper)
+    Swish(x)      = x * sigmoid(beta * x); beta = 1 is SiLU     (Ramachandran et al., 2017)
+
+Phi is the standard normal CDF: GELU weights x by the probability that a standard normal is
+below x. NumPy has no erf, so the learner builds one (09.1). All three curves approach ReLU far
+from 0 and dip below zero just left of it (GELU's minimum is about -0.17 at x = -0.75).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core import Module, Parameter
+
+ERF_TERMS = 100   # enough terms of the series below for float64 accuracy at |x| <= ERF_CLIP
+ERF_CLIP = 6.0    # 1 - erf(6) = 2e-17: below float64 resolution, so erf(x) = sign(x) beyond it
+SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
+GELU_TANH_COEF = 0.044715
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """sigmoid(z) = 1 / (1 + exp(-z)), written as 0.5 * (1 + tanh(z / 2)): never overflows."""
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """The error function erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt, elementwise.
+
+    x: any shape; returns the same shape, accurate to about 1e-15 (float64).
+
+    Method: Abramowitz & Stegun 7.1.6, a series whose terms are all positive (no cancellation):
+
+        erf(x) = 2/sqrt(pi) * exp(-x^2) * sum_{n>=0} x^(2n+1) * 2^n / (1 * 3 * 5 * ... * (2n+1))
+
+    Each term is the previous one times 2 * x^2 / (2n+1), so a loop over the ERF_TERMS terms
+    (not over the elements) builds the sum for the whole array at once. The series converges for
+    every x but needs more terms as |x| grows, so first clip x to [-ERF_CLIP, ERF_CLIP]: beyond 6,
+    erf is +-1 to float64 precision. Every term has the sign of x, so erf(-x) = -erf(x) holds
+    by construction. (A&S 7.1.26, the popular 5-coefficient formula, is only 1.5e-7 accurate:
+    not enough for float64 gradient checks downstream.)
+    Example: erf(0) = 0, erf(1) = 0.8427007929497149, erf(-10) = -1.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    # TODO(09.1): The error function erf. Stuck? `kata hint 09.1`
+    raise NotImplementedError("Exercise 09.1: erf is not written yet")
+
+
+def gelu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact GELU: out = x * Phi(x), with Phi(x) = 0.5 * (1 + erf(x / sqrt(2))).
+
+    x: any shape; returns (out, cache) with out of x's shape and cache = x.
+    """
+    # TODO(09.2): GELU forward (exact). Stuck? `kata hint 09.2`
+    raise NotImplementedError("Exercise 09.2: gelu_forward is not written yet")
+
+
+def gelu_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
+    """dx for out = x * Phi(x). Product rule, with Phi' = phi, the standard normal density:
+
+        dout/dx = Phi(x) + x * phi(x),   phi(x) = exp(-x^2 / 2) / sqrt(2 * pi)
+        dx = dout * (Phi(x) + x * phi(x))
+
+    dout: like x; returns dx like x.
+    """
+    x = cache
+    # TODO(09.3): GELU backward (exact). Stuck? `kata hint 09.3`
+    raise NotImplementedError("Exercise 09.3: gelu_backward is not written yet")
+
+
+def gelu_tanh_forward(x: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """GELU's tanh approximation (GPT-2, BERT): no erf needed, within 5e-4 of the exact form.
+
+        u = sqrt(2/pi) * (x + 0.044715 * x^3),   out = 0.5 * x * (1 + tanh(u))
+
+    x: any shape; returns (out, cache) with cache = (x, tanh(u)).
+    """
+    # TODO(09.4): GELU forward (tanh approximation). Stuck? `kata hint 09.4`
+    raise NotImplementedError("Exercise 09.4: gelu_tanh_forward is not written yet")
+
+
+def gelu_tanh_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """dx for out = 0.5 * x * (1 + t), t = tanh(u), u = sqrt(2/pi) * (x + 0.044715 * x^3):
+
+        dout/dx = 0.5 * (1 + t) + 0.5 * x * (1 - t^2) * du/dx
+        du/dx   = sqrt(2/pi) * (1 + 3 * 0.044715 * x^2)
+
+    dout: like x; returns dx like x.
+    """
+    x, t = cache
+    # TODO(09.5): GELU backward (tanh approximation). Stuck? `kata hint 09.5`
+    raise NotImplementedError("Exercise 09.5: gelu_tanh_backward is not written yet")
+
+
+def swish_forward(x: np.ndarray, beta: float = 1.0) -> tuple[np.ndarray, tuple]:
+    """Swish: out = x * sigmoid(beta * x). beta = 1 gives SiLU; beta -> inf approaches ReLU.
+
+    x: any shape; beta: a scalar (learnable in the Swish module).
+    returns (out, cache) with cache = (x, beta, s), s = sigmoid(beta * x). Use _sigmoid.
+    """
+    # TODO(09.6): Swish/SiLU forward. Stuck? `kata hint 09.6`
+    raise NotImplementedError("Exercise 09.6: swish_forward is not written yet")
+
+
+def swish_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, float]:
+    """(dx, dbeta) for out = x * s, s = sigmoid(beta * x), using sigmoid' = s * (1 - s):
+
+        dout/dx    = s + x * beta * s * (1 - s)
+        dout/dbeta = x * x * s * (1 - s)
+        dx    = dout * dout/dx                         (like x)
+        dbeta = sum over every entry of dout * dout/dbeta   (a scalar: one beta serves them all)
+    """
+    x, beta, s = cache
+    # TODO(09.7): Swish/SiLU backward (dx and dbeta). Stuck? `kata hint 09.7`
+    raise NotImplementedError("Exercise 09.7: swish_backward is not written yet")
+
+
+class GELU(Module):
+    """GELU as a layer; ``approximate="tanh"`` selects the tanh form."""
+
+    def __init__(self, approximate: str = "none"):
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        kernel = gelu_tanh_forward if self.approximate == "tanh" else gelu_forward
+        out, self.cache = kernel(x)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        kernel = gelu_tanh_backward if self.approximate == "tanh" else gelu_backward
+        return kernel(dout, self.cache)
+
+
+class Swish(Module):
+    """Swish with a learnable scalar ``beta`` (a Parameter of shape ())."""
+
+    def __init__(self, beta: float = 1.0):
+        self.beta = Parameter(np.asarray(beta, dtype=np.float64))
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        out, self.cache = swish_forward(x, float(self.beta.data))
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        dx, dbeta = swish_backward(dout, self.cache)
+        self.beta.grad = self.beta.grad + dbeta
+        return dx
