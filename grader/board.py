@@ -58,6 +58,7 @@ def render(manifest: Manifest, statuses: dict[str, dict]) -> str:
     done = sum(s["status"] == "passed" for s in statuses.values())
     lines = [f"Deep Learning Foundations: {done}/{len(manifest.exercises)} exercises, "
              f"{earned:g}/{total:g} points", ""]
+    width = max((len(ex.title) for ex in manifest.exercises), default=10)
     for chapter in manifest.chapters:
         nnfs = f"  (NNFS ch. {chapter.nnfs})" if chapter.nnfs else ""
         lines.append(f"{chapter.id} {chapter.title}{nnfs}  exercises/{chapter.module}.py")
@@ -65,7 +66,7 @@ def render(manifest: Manifest, statuses: dict[str, dict]) -> str:
             state = statuses[ex.id]
             kind = "blocked" if state["status"].startswith("blocked") else state["status"]
             label = "" if kind == "passed" else state["status"]
-            lines.append(f"   {marks.get(kind, '?')} {ex.id}  {ex.title:<34} "
+            lines.append(f"   {marks.get(kind, '?')} {ex.id:<5}  {ex.title:<{width}} "
                          f"{state['points']:>4g}/{ex.points:<3g} {label}".rstrip())
     upcoming = next_exercise(manifest, statuses)
     lines.append("")

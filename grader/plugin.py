@@ -45,6 +45,7 @@ class KataState:
 
 
 STATE_KEY = pytest.StashKey[KataState]()
+_HYPOTHESIS_READY = False
 
 
 def pytest_addoption(parser):
@@ -94,15 +95,33 @@ def _build_state(config) -> KataState:
 
 def pytest_configure(config):
     config.stash[STATE_KEY] = _build_state(config)
+
+
+def _hypothesis_profile() -> None:
+    """Deterministic, storage-free property tests: the same code always gets the same verdict.
+
+    Loaded just before the first test module that uses Hypothesis is imported (so explicit
+    ``@settings`` in that module inherit it): importing Hypothesis costs about a second, which
+    `kata check` on a chapter without property tests should not pay.
+    """
+    global _HYPOTHESIS_READY
+    if _HYPOTHESIS_READY:
+        return
     from hypothesis import HealthCheck, Phase, settings
 
-    # Deterministic, storage-free property tests: the same code always gets the same verdict.
     settings.register_profile(
         "kata", deadline=None, derandomize=True, database=None, max_examples=40,
         phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     settings.load_profile("kata")
+    _HYPOTHESIS_READY = True
+
+
+def pytest_collect_file(file_path, parent):
+    if file_path.suffix == ".py" and file_path.name.startswith("test_"):
+        if "hypothesis" in file_path.read_text(encoding="utf-8", errors="replace"):
+            _hypothesis_profile()
 
 
 def pytest_report_header(config):
