@@ -1,0 +1,129 @@
+"""Chapter 07 mistakes: penalties and dropout as learners really get them wrong."""
+
+import numpy as np
+
+from grader.mistakes import mistake
+
+
+@mistake("07.1", "forgets the absolute value: lam * sum(W)")
+def l1_forward(W, lam):
+    return float(lam * np.sum(W)), (W, lam)
+
+
+@mistake("07.1", "absolute value of the sum: lam * |sum(W)|")
+def l1_forward_abs_of_sum(W, lam):
+    return float(lam * np.abs(np.sum(W))), (W, lam)
+
+
+@mistake("07.1", "returns a 0-d array or the per-entry penalties, not a float")
+def l1_forward_per_entry(W, lam):
+    return lam * np.abs(W), (W, lam)
+
+
+@mistake("07.2", "uses W instead of sign(W), the L2-style gradient")
+def l1_backward(dpenalty, cache):
+    W, lam = cache
+    return dpenalty * lam * W
+
+
+@mistake("07.2", "ignores the upstream gradient dpenalty")
+def l1_backward_no_upstream(dpenalty, cache):
+    W, lam = cache
+    return lam * np.sign(W)
+
+
+@mistake("07.2", "NNFS's ones-then-minus-ones: +lam at W == 0")
+def l1_backward_nnfs_zero(dpenalty, cache):
+    W, lam = cache
+    ones = np.ones_like(W)
+    ones[W < 0] = -1.0
+    return dpenalty * lam * ones
+
+
+@mistake("07.3", "adds the conventional 1/2: 0.5 * lam * sum(W^2)")
+def l2_forward(W, lam):
+    return float(0.5 * lam * np.sum(W * W)), (W, lam)
+
+
+@mistake("07.3", "square of the sum instead of the sum of squares")
+def l2_forward_square_of_sum(W, lam):
+    return float(lam * np.sum(W) ** 2), (W, lam)
+
+
+@mistake("07.3", "the norm, not its square: lam * sqrt(sum(W^2))")
+def l2_forward_norm(W, lam):
+    return float(lam * np.sqrt(np.sum(W * W))), (W, lam)
+
+
+@mistake("07.4", "missing the factor 2: lam * W")
+def l2_backward(dpenalty, cache):
+    W, lam = cache
+    return dpenalty * lam * W
+
+
+@mistake("07.4", "ignores the upstream gradient dpenalty")
+def l2_backward_no_upstream(dpenalty, cache):
+    W, lam = cache
+    return 2.0 * lam * W
+
+
+@mistake("07.4", "forgets lam: 2 * W")
+def l2_backward_no_lam(dpenalty, cache):
+    W, lam = cache
+    return dpenalty * 2.0 * W
+
+
+@mistake("07.5", "not rescaled: kept entries stay x (the mean shrinks to 1 - rate)")
+def dropout_forward(x, rate, rng, training=True):
+    if not training:
+        return x.copy(), (np.ones_like(x), 0.0)
+    keep = (rng.random(x.shape) >= rate).astype(np.float64)
+    return x * keep, (keep, rate)
+
+
+@mistake("07.5", "rescaled at eval time too: x / (1 - rate) in eval mode")
+def dropout_forward_rescaled_at_eval(x, rate, rng, training=True):
+    if not training:
+        return x / (1.0 - rate), (np.ones_like(x) / (1.0 - rate), 0.0)
+    keep = (rng.random(x.shape) >= rate).astype(np.float64)
+    return x * keep / (1.0 - rate), (keep, rate)
+
+
+@mistake("07.5", "rate and keep confused: keeps with probability rate")
+def dropout_forward_keep_confused(x, rate, rng, training=True):
+    if not training:
+        return x.copy(), (np.ones_like(x), 0.0)
+    keep = (rng.random(x.shape) < rate).astype(np.float64)
+    return x * keep / (1.0 - rate), (keep, rate)
+
+
+@mistake("07.5", "draws from NumPy's global generator instead of rng")
+def dropout_forward_global_rng(x, rate, rng, training=True):
+    if not training:
+        return x.copy(), (np.ones_like(x), 0.0)
+    keep = (np.random.random(x.shape) >= rate).astype(np.float64)
+    return x * keep / (1.0 - rate), (keep, rate)
+
+
+@mistake("07.5", "dropout also applied in eval mode")
+def dropout_forward_ignores_training(x, rate, rng, training=True):
+    keep = (rng.random(x.shape) >= rate).astype(np.float64)
+    return x * keep / (1.0 - rate), (keep, rate)
+
+
+@mistake("07.6", "draws a new mask in backward")
+def dropout_backward(dout, cache):
+    keep, rate = cache
+    fresh = (np.random.random(dout.shape) >= rate).astype(np.float64)
+    return dout * fresh / (1.0 - rate)
+
+
+@mistake("07.6", "forgets the 1 / (1 - rate) scale in backward")
+def dropout_backward_not_rescaled(dout, cache):
+    keep, rate = cache
+    return dout * keep
+
+
+@mistake("07.6", "passes the gradient straight through, ignoring the mask")
+def dropout_backward_identity(dout, cache):
+    return dout.copy()
