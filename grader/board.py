@@ -67,7 +67,7 @@ def render(manifest: Manifest, statuses: dict[str, dict]) -> str:
             kind = "blocked" if state["status"].startswith("blocked") else state["status"]
             label = "" if kind == "passed" else state["status"]
             lines.append(f"   {marks.get(kind, '?')} {ex.id:<5}  {ex.title:<{width}} "
-                         f"{state['points']:>4g}/{ex.points:<3g} {label}".rstrip())
+                         f"{state['points']:>4.3g}/{ex.points:<3g} {label}".rstrip())
     upcoming = next_exercise(manifest, statuses)
     lines.append("")
     if upcoming is None:

@@ -60,11 +60,17 @@ def cmd_check(manifest: Manifest, args) -> int:
         print(f"  Do {blocker} first (`kata check {blocker}`), or test with --reference-prereqs.")
         return 1
     passed = sum(r["status"] == "passed" for r in records)
+    blockers = sorted({r["status"].split()[-1] for r in records if r["status"].startswith("blocked")})
     for record in records:
-        if record["status"] != "passed":
+        if record["status"] not in ("passed", "not started") and not record["status"].startswith("blocked"):
             print(f"\n  x {record['test']}")
             print("    " + record["message"].replace("\n", "\n    "))
-    print(f"\n  {passed}/{len(records)} tests pass, {points:g}/{exercise.points:g} points")
+    if blockers:
+        waiting = sum(r["status"].startswith("blocked") for r in records)
+        print(f"\n  {waiting} test(s) are blocked by {', '.join(blockers)}, not started yet: do "
+              f"{'it' if len(blockers) == 1 else 'them'} first, or run "
+              f"`kata check {exercise.id} --reference-prereqs`")
+    print(f"\n  {passed}/{len(records)} tests pass, {points:.3g}/{exercise.points:g} points")
     if status == "passed":
         upcoming = board.next_exercise(manifest, board.refresh(manifest, list(manifest.exercises), data))
         print(f"  Passed! Read more in docs/{exercise.module}.md.")

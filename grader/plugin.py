@@ -269,7 +269,7 @@ def pytest_runtest_makereport(item, call):
                                    ("kata_message", message)])
     if report.when == "call" or report.failed:
         state.records.append({
-            "nodeid": item.nodeid, "test": item.originalname, "exercise": exercise.id,
+            "nodeid": item.nodeid, "test": item.name, "exercise": exercise.id,
             "target": _target_of(item) or ("solutions" if state.reference_mode else "exercises"),
             "status": status, "message": message,
             "points": state.points.get(exercise.id, 0.0) if status == "passed" else 0.0,

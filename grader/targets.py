@@ -56,18 +56,23 @@ def resolve(module: types.ModuleType, symbol: str):
 
 
 def patch_symbol(monkeypatch, package: str, module: types.ModuleType, symbol: str, value) -> None:
-    """Replace ``symbol`` in ``module`` and wherever the package bound it by ``from . import``."""
+    """Replace ``symbol`` in ``module`` and wherever the package holds it: names bound by
+    ``from . import``, and module-level dicts such as ``INITIALIZERS = {"he": init_he}``."""
     owner, attr = resolve(module, symbol)
     original = owner.__dict__.get(attr, getattr(owner, attr))
     monkeypatch.setattr(owner, attr, value)
     if owner is not module:
         return  # a method: every user reaches it through the class
     for name, other in list(sys.modules.items()):
-        if other is None or other is module or not name.startswith(package + "."):
+        if other is None or not (name == module.__name__ or name.startswith(package + ".")):
             continue
         for alias, bound in list(vars(other).items()):
-            if bound is original:
+            if bound is original and other is not module:
                 monkeypatch.setattr(other, alias, value)
+            elif isinstance(bound, dict):
+                for key, entry in list(bound.items()):
+                    if entry is original:
+                        monkeypatch.setitem(bound, key, value)
 
 
 class TreeTarget:

@@ -92,3 +92,19 @@ def test_plain_pytest_passes_no_graded_test_on_stubs(repo_copy):
     assert proc.returncode == 1
     assert " passed" not in proc.stdout and "30 not started" in proc.stdout
     assert "testing exercises/" not in proc.stdout  # -q hides the header; the summary speaks
+
+
+def test_unfinished_prerequisite_blocks_and_reference_prereqs_unblock(repo_copy, kata_cli):
+    root = repo_copy()
+    path = root / "exercises" / "ch02_dense.py"
+    body = ("        if init not in INITIALIZERS:\n"
+            "            raise ValueError(f'init must be one of {sorted(INITIALIZERS)}')\n"
+            "        self.W = Parameter(INITIALIZERS[init](rng, n_inputs, n_neurons))\n"
+            "        self.b = Parameter(np.zeros(n_neurons))\n")
+    stub = re.compile(r"        # TODO\(02\.5\).*\n        raise NotImplementedError\(.*\)\n")
+    path.write_text(stub.sub(lambda _: body, path.read_text(), count=1))
+    code, out = kata_cli(root, "check", "02.5")
+    assert code == 1 and "blocked by 02.1, 02.2, 02.3" in out and "--reference-prereqs" in out
+    code, out = kata_cli(root, "check", "02.5", "--reference-prereqs")
+    assert code == 0, out
+    assert "6/6 tests pass" in out
