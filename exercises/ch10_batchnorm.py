@@ -1,0 +1,134 @@
+# Chapter 10: Batch normalization. Your workspace: replace each `raise NotImplementedError`
+# below with your code, then run `kata check`. (Generated from solutions/ch10_batchnorm.py.)
+"""Chapter 10 - Batch normalization (Ioffe & Szegedy, 2015).
+
+Each feature c is normalized with statistics of the current batch, then scaled and shifted by
+learned gamma[c], beta[c]:
+
+    mean = (1/B) * sum_b x[b]            var = (1/B) * sum_b (x[b] - mean)^2   (BIASED: / B)
+    x_hat = (x - mean) / sqrt(var + eps)        out = gamma * x_hat + beta
+
+At test time there may be a single example, so the layer uses running averages gathered during
+training instead (evaluation mode). Conventions of this course (the same as PyTorch):
+
+- the normalization divides by B (biased variance), in training and in the backward pass;
+- the running variance stores the UNBIASED batch variance (divides by B - 1);
+- running = (1 - momentum) * running + momentum * batch_statistic, momentum = 0.1.
+
+A per-channel variant (``batchnorm2d_*``) normalizes images x: (B, C, H, W) per channel, with
+statistics over B, H and W; convolutional nets (chapter 18) use it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core import Module, Parameter
+
+
+def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
+                      eps: float = 1e-5) -> tuple[np.ndarray, tuple]:
+    """Training-mode forward with batch statistics.
+
+    x: (B, C)   gamma, beta: (C,)   returns (out, cache) with out: (B, C) and
+    cache = (x_hat, inv_std, gamma), where inv_std = 1 / sqrt(var + eps): (C,).
+    """
+    assert x.ndim == 2 and gamma.shape == beta.shape == x.shape[1:], "x: (B, C), gamma/beta: (C,)"
+    # TODO(10.1): BatchNorm forward (training mode). Stuck? `kata hint 10.1`
+    raise NotImplementedError("Exercise 10.1: batchnorm_forward is not written yet")
+
+
+def batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dx, dgamma, dbeta) for batchnorm_forward. dout: (B, C).
+
+        dbeta  = sum_b dout                    dgamma = sum_b dout * x_hat        (C,)
+        dx_hat = dout * gamma
+        dx     = inv_std / B * (B * dx_hat - sum_b dx_hat - x_hat * sum_b dx_hat * x_hat)
+
+    The last two terms exist because mean and var depend on every x[b]: dx is NOT just
+    dout * gamma * inv_std. Derivation in docs/ch10_batchnorm.md.
+    """
+    x_hat, inv_std, gamma = cache
+    # TODO(10.2): BatchNorm backward. Stuck? `kata hint 10.2`
+    raise NotImplementedError("Exercise 10.2: batchnorm_backward is not written yet")
+
+
+def update_running_stats(running_mean: np.ndarray, running_var: np.ndarray, x: np.ndarray,
+                         momentum: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """New (running_mean, running_var) after one training batch x: (B, C), B >= 2.
+
+        running_mean <- (1 - momentum) * running_mean + momentum * mean_b x[b]
+        running_var  <- (1 - momentum) * running_var  + momentum * unbiased_var_b x[b]
+
+    unbiased_var divides by B - 1: the running variance estimates the population's variance.
+    Return new arrays; do not rely on changing the ones passed in.
+    """
+    # TODO(10.3): Running statistics update. Stuck? `kata hint 10.3`
+    raise NotImplementedError("Exercise 10.3: update_running_stats is not written yet")
+
+
+def batchnorm_inference(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
+                        running_mean: np.ndarray, running_var: np.ndarray,
+                        eps: float = 1e-5) -> np.ndarray:
+    """Evaluation-mode forward: out = gamma * (x - running_mean) / sqrt(running_var + eps) + beta.
+
+    x: (B, C), the rest (C,); returns out: (B, C). Each row is treated on its own: the batch
+    does not matter, and nothing is updated.
+    """
+    # TODO(10.4): BatchNorm in evaluation mode. Stuck? `kata hint 10.4`
+    raise NotImplementedError("Exercise 10.4: batchnorm_inference is not written yet")
+
+
+class BatchNorm(Module):
+    """Batch normalization of x: (B, C) with learnable gamma, beta and running statistics."""
+
+    def __init__(self, num_features: int, momentum: float = 0.1, eps: float = 1e-5):
+        self.gamma = Parameter(np.ones(num_features))
+        self.beta = Parameter(np.zeros(num_features))
+        self.running_mean = np.zeros(num_features)
+        self.running_var = np.ones(num_features)
+        self.momentum, self.eps = momentum, eps
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Training mode (self.training): normalize with batch statistics (keep the cache in
+        self.cache for backward) and replace self.running_mean/var with their updated values.
+        Evaluation mode: use the running statistics and leave them unchanged."""
+        # TODO(10.5): The BatchNorm module: train and eval. Stuck? `kata hint 10.5`
+        raise NotImplementedError("Exercise 10.5: BatchNorm.forward is not written yet")
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        dx, dgamma, dbeta = batchnorm_backward(dout, self.cache)
+        self.gamma.grad = self.gamma.grad + dgamma
+        self.beta.grad = self.beta.grad + dbeta
+        return dx
+
+
+def _channels_last_rows(x: np.ndarray) -> np.ndarray:
+    """(B, C, H, W) -> (B*H*W, C): one row per pixel, one column per channel."""
+    B, C, H, W = x.shape
+    return x.transpose(0, 2, 3, 1).reshape(B * H * W, C)  # (B, H, W, C) -> (B*H*W, C)
+
+
+def _rows_to_channels_first(rows: np.ndarray, shape: tuple) -> np.ndarray:
+    """(B*H*W, C) -> (B, C, H, W), the inverse of _channels_last_rows."""
+    B, C, H, W = shape
+    return rows.reshape(B, H, W, C).transpose(0, 3, 1, 2)  # (B, H, W, C) -> (B, C, H, W)
+
+
+def batchnorm2d_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
+                        eps: float = 1e-5) -> tuple[np.ndarray, tuple]:
+    """Per-channel batch norm for images: statistics of channel c over all of B, H and W.
+
+    x: (B, C, H, W)   gamma, beta: (C,)   returns (out: (B, C, H, W), cache).
+    Every pixel of every image is one "example" of its channel: move the channels last, flatten
+    to rows (_channels_last_rows), reuse batchnorm_forward, and move them back.
+    """
+    assert x.ndim == 4 and gamma.shape == beta.shape == (x.shape[1],), "x: (B, C, H, W)"
+    # TODO(10.6): Per-channel BatchNorm forward (B, C, H, W). Stuck? `kata hint 10.6`
+    raise NotImplementedError("Exercise 10.6: batchnorm2d_forward is not written yet")
+
+
+def batchnorm2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dx: (B, C, H, W), dgamma: (C,), dbeta: (C,)) for batchnorm2d_forward."""
+    # TODO(10.7): Per-channel BatchNorm backward. Stuck? `kata hint 10.7`
+    raise NotImplementedError("Exercise 10.7: batchnorm2d_backward is not written yet")
