@@ -1,0 +1,186 @@
+"""Chapter 05 mistakes: backward passes and gradient checkers as learners really get them wrong."""
+
+import numpy as np
+
+from grader.mistakes import mistake
+
+
+# ---------------------------------------------------------------- 05.1 dense_backward
+@mistake("05.1", "dx = dout @ W without the transpose")
+def dense_backward(dout, cache):
+    x, W, b = cache
+    return dout @ W, x.T @ dout, dout.sum(axis=0)
+
+
+@mistake("05.1", "dW = dout.T @ x: the (N, D) transpose of the gradient")
+def dense_backward_dW_transposed(dout, cache):
+    x, W, b = cache
+    return dout @ W.T, dout.T @ x, dout.sum(axis=0)
+
+
+@mistake("05.1", "db averaged over the batch instead of summed")
+def dense_backward_db_mean(dout, cache):
+    x, W, b = cache
+    return dout @ W.T, x.T @ dout, dout.mean(axis=0)
+
+
+@mistake("05.1", "db summed over the wrong axis (each example's outputs)")
+def dense_backward_db_axis1(dout, cache):
+    x, W, b = cache
+    return dout @ W.T, x.T @ dout, dout.sum(axis=1)
+
+
+@mistake("05.1", "dW divided by the batch size (the loss already averaged)")
+def dense_backward_dW_mean(dout, cache):
+    x, W, b = cache
+    return dout @ W.T, x.T @ dout / len(x), dout.sum(axis=0)
+
+
+# ---------------------------------------------------------------- 05.2 numerical_gradient
+@mistake("05.2", "one-sided (forward) difference: (f(x + eps) - f(x)) / eps")
+def numerical_gradient(f, x, eps=1e-6):
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    base = f(x)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + eps
+        grad[i] = (f(x) - base) / eps
+        x[i] = saved
+    return grad
+
+
+@mistake("05.2", "divides the central difference by eps instead of 2 * eps")
+def numerical_gradient_no_two(f, x, eps=1e-6):
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + eps
+        plus = f(x)
+        x[i] = saved - eps
+        minus = f(x)
+        x[i] = saved
+        grad[i] = (plus - minus) / eps
+    return grad
+
+
+@mistake("05.2", "never puts the entry back after the -eps evaluation")
+def numerical_gradient_no_restore(f, x, eps=1e-6):
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x[i] += eps
+        plus = f(x)
+        x[i] -= 2 * eps
+        minus = f(x)
+        grad[i] = (plus - minus) / (2 * eps)
+    return grad
+
+
+@mistake("05.2", "perturbs the caller's array in place and leaves it shifted")
+def numerical_gradient_in_place(f, x, eps=1e-6):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x[i] += eps
+        plus = f(x)
+        x[i] -= 2 * eps
+        minus = f(x)
+        grad[i] = (plus - minus) / (2 * eps)
+    return grad
+
+
+@mistake("05.2", "loops over range(len(x)), nudging whole rows of a 2-D x")
+def numerical_gradient_rows(f, x, eps=1e-6):
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for i in range(len(x)):
+        saved = x[i].copy()
+        x[i] = saved + eps
+        plus = f(x)
+        x[i] = saved - eps
+        minus = f(x)
+        x[i] = saved
+        grad[i] = (plus - minus) / (2 * eps)
+    return grad
+
+
+@mistake("05.2", "ignores the eps argument and always uses 1e-6")
+def numerical_gradient_fixed_eps(f, x, eps=1e-6):
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    h = 1e-6
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + h
+        plus = f(x)
+        x[i] = saved - h
+        minus = f(x)
+        x[i] = saved
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+# ---------------------------------------------------------------- 05.3 Dense.backward
+@mistake("05.3", "assigns the gradients (=) instead of accumulating (+=)")
+def backward(self, dout):
+    x, W, b = self.cache
+    self.W.grad = x.T @ dout
+    self.b.grad = dout.sum(axis=0)
+    return dout @ W.T
+
+
+@mistake("05.3", "forgets the bias gradient")
+def dense_backward_no_db(self, dout):
+    x, W, b = self.cache
+    self.W.grad += x.T @ dout
+    return dout @ W.T
+
+
+@mistake("05.3", "returns dW instead of dx")
+def dense_backward_returns_dW(self, dout):
+    x, W, b = self.cache
+    self.W.grad += x.T @ dout
+    self.b.grad += dout.sum(axis=0)
+    return x.T @ dout
+
+
+# ---------------------------------------------------------------- 05.4 MLP.forward
+@mistake("05.4", "forgets the ReLU: two dense layers collapse into one linear map")
+def forward(self, x):
+    return self.dense2.forward(self.dense1.forward(x))
+
+
+@mistake("05.4", "applies a ReLU after the output layer too")
+def mlp_forward_relu_on_logits(self, x):
+    h = self.relu.forward(self.dense1.forward(x))
+    return np.maximum(self.dense2.forward(h), 0.0)
+
+
+@mistake("05.4", "applies the ReLU to the input, before dense1")
+def mlp_forward_relu_first(self, x):
+    return self.dense2.forward(self.dense1.forward(self.relu.forward(x)))
+
+
+# ---------------------------------------------------------------- 05.5 MLP.backward
+@mistake("05.5", "skips the ReLU on the way back")
+def mlp_backward_no_relu(self, dlogits):
+    return self.dense1.backward(self.dense2.backward(dlogits))
+
+
+@mistake("05.5", "applies ReLU to the gradient instead of masking by the forward input")
+def mlp_backward_relu_of_gradient(self, dlogits):
+    return self.dense1.backward(np.maximum(self.dense2.backward(dlogits), 0.0))
+
+
+@mistake("05.5", "zeroes the gradients at the start of backward")
+def mlp_backward_zero_grad(self, dlogits):
+    self.zero_grad()
+    return self.dense1.backward(self.relu.backward(self.dense2.backward(dlogits)))
+
+
+@mistake("05.5", "returns the hidden gradient, stopping before dense1")
+def mlp_backward_stops_early(self, dlogits):
+    dh = self.relu.backward(self.dense2.backward(dlogits))
+    self.dense1.backward(dh)
+    return dh
