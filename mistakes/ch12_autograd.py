@@ -1,0 +1,445 @@
+"""Chapter 12 mistakes: autograd as learners really get it wrong."""
+
+import math
+
+import numpy as np
+
+from grader.mistakes import mistake
+from solutions.ch12_autograd import Tensor, Value, as_tensor, topological_order, unbroadcast
+
+
+# ---------------------------------------------------------------- 12.1 Value.__add__
+@mistake("12.1", "assigns with = instead of +=: a + a gets half its gradient")
+def __add__(self, other):
+    other = other if isinstance(other, Value) else Value(other)
+    out = Value(self.data + other.data, (self, other), "+")
+
+    def local_backward():
+        self.grad = out.grad
+        other.grad = out.grad
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.1", "forgets to record the parents, so backward cannot reach the inputs")
+def add_no_parents(self, other):
+    other = other if isinstance(other, Value) else Value(other)
+    out = Value(self.data + other.data)
+
+    def local_backward():
+        self.grad += out.grad
+        other.grad += out.grad
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.1", "passes the gradient to self only")
+def add_self_only(self, other):
+    other = other if isinstance(other, Value) else Value(other)
+    out = Value(self.data + other.data, (self, other), "+")
+
+    def local_backward():
+        self.grad += out.grad
+
+    out.local_backward = local_backward
+    return out
+
+
+# ---------------------------------------------------------------- 12.2 Value.__mul__
+@mistake("12.2", "multiplies by the node's own value instead of the other factor")
+def __mul__(self, other):
+    other = other if isinstance(other, Value) else Value(other)
+    out = Value(self.data * other.data, (self, other), "*")
+
+    def local_backward():
+        self.grad += self.data * out.grad
+        other.grad += other.data * out.grad
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.2", "assigns with = instead of +=: x * x gets x instead of 2x")
+def mul_assigns(self, other):
+    other = other if isinstance(other, Value) else Value(other)
+    out = Value(self.data * other.data, (self, other), "*")
+
+    def local_backward():
+        self.grad = other.data * out.grad
+        other.grad = self.data * out.grad
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.2", "forgets the chain rule: ignores out.grad")
+def mul_no_chain(self, other):
+    other = other if isinstance(other, Value) else Value(other)
+    out = Value(self.data * other.data, (self, other), "*")
+
+    def local_backward():
+        self.grad += other.data
+        other.grad += self.data
+
+    out.local_backward = local_backward
+    return out
+
+
+# ---------------------------------------------------------------- 12.3 Value.tanh
+@mistake("12.3", "derivative 1 - x**2 from the input instead of the output")
+def tanh(self):
+    out = Value(math.tanh(self.data), (self,), "tanh")
+
+    def local_backward():
+        self.grad += (1.0 - self.data ** 2) * out.grad
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.3", "derivative 1 - tanh(x), forgetting the square")
+def tanh_no_square(self):
+    out = Value(math.tanh(self.data), (self,), "tanh")
+
+    def local_backward():
+        self.grad += (1.0 - out.data) * out.grad
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.3", "forward through exp(2x): overflows to nan for large inputs")
+def tanh_overflows(self):
+    e = math.exp(2.0 * self.data) if self.data < 700 else math.inf
+    out = Value((e - 1.0) / (e + 1.0), (self,), "tanh")
+
+    def local_backward():
+        self.grad += (1.0 - out.data ** 2) * out.grad
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.3", "assigns with = instead of +=")
+def tanh_assigns(self):
+    out = Value(math.tanh(self.data), (self,), "tanh")
+
+    def local_backward():
+        self.grad = (1.0 - out.data ** 2) * out.grad
+
+    out.local_backward = local_backward
+    return out
+
+
+# ---------------------------------------------------------------- 12.4 topological_order
+@mistake("12.4", "pre-order: appends a node when first seen, before its parents")
+def topological_order_preorder(root):
+    order, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            order.append(node)
+            stack.extend(node.parents)
+    return order
+
+
+@mistake("12.4", "no visited set: a shared node is listed once per path")
+def topological_order_duplicates(root):
+    order, stack = [], [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+        else:
+            stack.append((node, True))
+            stack.extend((p, False) for p in node.parents)
+    return order
+
+
+@mistake("12.4", "recursive depth-first search: RecursionError on deep graphs")
+def topological_order_recursive(root):
+    order, seen = [], set()
+
+    def visit(node):
+        if node not in seen:
+            seen.add(node)
+            for parent in node.parents:
+                visit(parent)
+            order.append(node)
+
+    visit(root)
+    return order
+
+
+@mistake("12.4", "breadth-first from the root, reversed: wrong when paths differ in length")
+def topological_order_bfs(root):
+    order, seen, queue = [], {root}, [root]
+    while queue:
+        node = queue.pop(0)
+        order.append(node)
+        for parent in node.parents:
+            if parent not in seen:
+                seen.add(parent)
+                queue.append(parent)
+    return order[::-1]
+
+
+# ---------------------------------------------------------------- 12.5 Node.backward
+@mistake("12.5", "recursion from the root without a topological sort")
+def backward(self):
+    self.grad = self.unit_gradient()
+
+    def push(node):
+        node.local_backward()
+        for parent in node.parents:
+            push(parent)
+
+    push(self)
+
+
+@mistake("12.5", "walks the topological order forwards (inputs first)")
+def backward_forwards(self):
+    self.grad = self.unit_gradient()
+    for node in topological_order(self):
+        node.local_backward()
+
+
+@mistake("12.5", "forgets to seed the root's gradient with 1")
+def backward_no_seed(self):
+    for node in reversed(topological_order(self)):
+        node.local_backward()
+
+
+# ---------------------------------------------------------------- 12.6 unbroadcast
+@mistake("12.6", "sums only the prepended axes, not the stretched size-1 axes")
+def unbroadcast_leading_only(grad, shape):
+    shape = tuple(shape)
+    grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
+    return grad
+
+
+@mistake("12.6", "averages over the broadcast axes instead of summing")
+def unbroadcast_mean(grad, shape):
+    shape = tuple(shape)
+    grad = grad.mean(axis=tuple(range(grad.ndim - len(shape))))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.mean(axis=stretched, keepdims=True)
+
+
+@mistake("12.6", "sums size-1 axes without keepdims, dropping them")
+def unbroadcast_drops_axes(grad, shape):
+    shape = tuple(shape)
+    grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=stretched)
+
+
+# ---------------------------------------------------------------- 12.7 Tensor.__mul__
+def _named(method, rule):
+    """One factory serves several mistakes; the rule's name keeps their catalogue keys apart."""
+    method.__name__ = method.__qualname__ = f"{method.__name__}{rule.__name__}"
+    return method
+
+
+def _mul_with(backward_rule):
+    def __mul__(self, other):
+        other = as_tensor(other)
+        out = Tensor(self.data * other.data, (self, other), "*")
+        out.local_backward = lambda: backward_rule(self, other, out)
+        return out
+    return _named(__mul__, backward_rule)
+
+
+def _no_unbroadcast(a, b, out):
+    a.grad += b.data * out.grad
+    b.grad += a.data * out.grad
+
+
+def _assigns(a, b, out):
+    a.grad = unbroadcast(b.data * out.grad, a.shape)
+    b.grad = unbroadcast(a.data * out.grad, b.shape)
+
+
+def _own_factor(a, b, out):
+    a.grad += unbroadcast(a.data * out.grad, a.shape)
+    b.grad += unbroadcast(b.data * out.grad, b.shape)
+
+
+mistake("12.7", "missing unbroadcast: the gradient keeps the broadcast shape")(_mul_with(_no_unbroadcast))
+mistake("12.7", "assigns with = instead of +=: x * x gets half")(_mul_with(_assigns))
+mistake("12.7", "multiplies by the node's own value instead of the other factor")(_mul_with(_own_factor))
+
+
+# ---------------------------------------------------------------- 12.8 Tensor.__matmul__
+def _matmul_with(backward_rule):
+    def __matmul__(self, other):
+        other = as_tensor(other)
+        out = Tensor(self.data @ other.data, (self, other), "@")
+        out.local_backward = lambda: backward_rule(self, other, out)
+        return out
+    return _named(__matmul__, backward_rule)
+
+
+def _missing_transpose(a, b, out):
+    a.grad += out.grad @ b.data
+    b.grad += a.data.T @ out.grad
+
+
+def _swapped_order(a, b, out):
+    a.grad += out.grad @ b.data.T
+    b.grad += out.grad.T @ a.data
+
+
+def _matmul_assigns(a, b, out):
+    a.grad = out.grad @ b.data.T
+    b.grad = a.data.T @ out.grad
+
+
+mistake("12.8", "forgets to transpose other: dself = dout @ other")(_matmul_with(_missing_transpose))
+mistake("12.8", "product in the wrong order: dother = dout.T @ self (the transpose)")(
+    _matmul_with(_swapped_order))
+mistake("12.8", "assigns with = instead of +=: x @ x loses one use")(_matmul_with(_matmul_assigns))
+
+
+# ---------------------------------------------------------------- 12.9 Tensor.sum
+@mistake("12.9", "adds out.grad without putting the summed axis back")
+def sum_no_expand(self, axis=None, keepdims=False):
+    out = Tensor(self.data.sum(axis=axis, keepdims=keepdims), (self,), "sum")
+
+    def local_backward():
+        self.grad += out.grad
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.9", "assigns with = instead of +=")
+def sum_assigns(self, axis=None, keepdims=False):
+    out = Tensor(self.data.sum(axis=axis, keepdims=keepdims), (self,), "sum")
+
+    def local_backward():
+        g = out.grad if keepdims or axis is None else np.expand_dims(out.grad, axis)
+        self.grad = np.broadcast_to(g, self.shape)
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.9", "ignores keepdims in the forward pass")
+def sum_ignores_keepdims(self, axis=None, keepdims=False):
+    out = Tensor(self.data.sum(axis=axis), (self,), "sum")
+
+    def local_backward():
+        g = out.grad if axis is None else np.expand_dims(out.grad, axis)
+        self.grad += np.broadcast_to(g, self.shape)
+
+    out.local_backward = local_backward
+    return out
+
+
+# ---------------------------------------------------------------- 12.10 Tensor.mean
+@mistake("12.10", "backward forgets the 1/n")
+def mean(self, axis=None, keepdims=False):
+    out = Tensor(self.data.mean(axis=axis, keepdims=keepdims), (self,), "mean")
+
+    def local_backward():
+        g = out.grad if keepdims or axis is None else np.expand_dims(out.grad, axis)
+        self.grad += np.broadcast_to(g, self.shape)
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.10", "divides by the total size even when averaging over one axis")
+def mean_total_size(self, axis=None, keepdims=False):
+    out = Tensor(self.data.mean(axis=axis, keepdims=keepdims), (self,), "mean")
+
+    def local_backward():
+        g = out.grad if keepdims or axis is None else np.expand_dims(out.grad, axis)
+        self.grad += np.broadcast_to(g, self.shape) / self.data.size
+
+    out.local_backward = local_backward
+    return out
+
+
+# ---------------------------------------------------------------- 12.11 Tensor.log
+@mistake("12.11", "divides by the output log(x) instead of the input x")
+def log(self):
+    out = Tensor(np.log(self.data), (self,), "log")
+
+    def local_backward():
+        self.grad += out.grad / out.data
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.11", "multiplies by x instead of dividing")
+def log_times_x(self):
+    out = Tensor(np.log(self.data), (self,), "log")
+
+    def local_backward():
+        self.grad += out.grad * self.data
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.11", "assigns with = instead of +=")
+def log_assigns(self):
+    out = Tensor(np.log(self.data), (self,), "log")
+
+    def local_backward():
+        self.grad = out.grad / self.data
+
+    out.local_backward = local_backward
+    return out
+
+
+# ---------------------------------------------------------------- 12.12 MLP.forward
+@mistake("12.12", "forgets the ReLU: the network is linear")
+def forward(self, x):
+    return (x @ self.W1 + self.b1) @ self.W2 + self.b2
+
+
+@mistake("12.12", "applies a ReLU to the output too")
+def forward_relu_output(self, x):
+    return ((x @ self.W1 + self.b1).relu() @ self.W2 + self.b2).relu()
+
+
+@mistake("12.12", "forgets the hidden bias b1")
+def forward_no_b1(self, x):
+    return (x @ self.W1).relu() @ self.W2 + self.b2
+
+
+# ---------------------------------------------------------------- 12.13 fit
+def _fit_with(name, zero_first=True, sign=-1.0, reduce="mean", zero_after_backward=False):
+    def fit(model, x, y, lr, steps):
+        x, y = Tensor(x), Tensor(y)
+        losses = []
+        for _ in range(steps):
+            if zero_first:
+                for p in model.parameters():
+                    p.grad = np.zeros_like(p.data)
+            diff = model.forward(x) - y
+            loss = getattr(diff * diff, reduce)()
+            loss.backward()
+            if zero_after_backward:
+                for p in model.parameters():
+                    p.grad = np.zeros_like(p.data)
+            for p in model.parameters():
+                p.data = p.data + sign * lr * p.grad
+            losses.append(float(loss.data))
+        return losses
+    fit.__name__ = fit.__qualname__ = name
+    return fit
+
+
+mistake("12.13", "never zeroes the gradients: each step adds to the last")(_fit_with("fit_never_zeroes", zero_first=False))
+mistake("12.13", "steps up the gradient (+= lr * grad)")(_fit_with("fit_ascends", sign=1.0))
+mistake("12.13", "sums the squared errors instead of averaging them")(_fit_with("fit_sum_loss", reduce="sum"))
+mistake("12.13", "zeroes the gradients after backward, before the update")(
+    _fit_with("fit_zeroes_late", zero_after_backward=True))
