@@ -6,7 +6,8 @@ from grader.mistakes import mistake
 from solutions.ch10_batchnorm import (_channels_last_rows, _rows_to_channels_first,
                                       batchnorm_backward as reference_backward,
                                       batchnorm_forward as reference_forward,
-                                      batchnorm_inference, update_running_stats)
+                                      batchnorm_inference as reference_inference,
+                                      update_running_stats as reference_update)
 
 
 @mistake("10.1", "normalizes with the unbiased variance (/(B-1))")
@@ -115,10 +116,10 @@ def batchnorm_inference_eps_outside(x, gamma, beta, running_mean, running_var, e
 
 @mistake("10.5", "updates the running statistics in evaluation mode too")
 def forward(self, x):
-    self.running_mean, self.running_var = update_running_stats(
+    self.running_mean, self.running_var = reference_update(
         self.running_mean, self.running_var, x, self.momentum)
     if not self.training:
-        return batchnorm_inference(x, self.gamma.data, self.beta.data,
+        return reference_inference(x, self.gamma.data, self.beta.data,
                                    self.running_mean, self.running_var, self.eps)
     out, self.cache = reference_forward(x, self.gamma.data, self.beta.data, self.eps)
     return out
@@ -128,7 +129,7 @@ def forward(self, x):
 def forward_batch_stats_in_eval(self, x):
     out, self.cache = reference_forward(x, self.gamma.data, self.beta.data, self.eps)
     if self.training:
-        self.running_mean, self.running_var = update_running_stats(
+        self.running_mean, self.running_var = reference_update(
             self.running_mean, self.running_var, x, self.momentum)
     return out
 
@@ -136,20 +137,20 @@ def forward_batch_stats_in_eval(self, x):
 @mistake("10.5", "never stores the updated running statistics")
 def forward_no_update(self, x):
     if not self.training:
-        return batchnorm_inference(x, self.gamma.data, self.beta.data,
+        return reference_inference(x, self.gamma.data, self.beta.data,
                                    self.running_mean, self.running_var, self.eps)
     out, self.cache = reference_forward(x, self.gamma.data, self.beta.data, self.eps)
-    update_running_stats(self.running_mean, self.running_var, x, self.momentum)
+    reference_update(self.running_mean, self.running_var, x, self.momentum)
     return out
 
 
 @mistake("10.5", "passes 1 - momentum: the update convention inverted")
 def forward_inverted(self, x):
     if not self.training:
-        return batchnorm_inference(x, self.gamma.data, self.beta.data,
+        return reference_inference(x, self.gamma.data, self.beta.data,
                                    self.running_mean, self.running_var, self.eps)
     out, self.cache = reference_forward(x, self.gamma.data, self.beta.data, self.eps)
-    self.running_mean, self.running_var = update_running_stats(
+    self.running_mean, self.running_var = reference_update(
         self.running_mean, self.running_var, x, 1.0 - self.momentum)
     return out
 
