@@ -1,0 +1,148 @@
+"""The support files beside each chapter notebook.
+
+``dlf/``          the package the notebook's provided cells import from: the kata's provided
+                  plumbing and the *reference* of the earlier chapters this chapter imports
+                  (never its own reference).
+``kata_tests/``   what the test cells run: ``cell.py`` (kernel side), the grader modules the
+                  pytest plugin and the harness need (found by following their imports), the
+                  chapter's graded test file, its stub, the manifest, and ``settings.json``,
+                  which lists every file the harness may copy (nothing else is ever imported).
+
+nbgrader copies both folders into the release, and ``autograde`` copies them again from
+``source/`` over whatever a submission holds, so a student's edits to them do not count.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+from pathlib import Path
+
+import grader
+from grader.manifest import MANIFEST_NAME, Chapter, Manifest
+from grader.nbgrader.names import BUNDLE, PACKAGE
+from grader.nbgrader.notebook import known_cells
+from grader.stubgen import generate_stub
+
+GRADER = Path(grader.__file__).resolve().parent
+ENTRY_POINTS = ("grader.plugin", "grader.nbgrader.harness")
+
+CONFTEST = '"""The graded tests run with the kata\'s pytest plugin."""\n\npytest_plugins = ["grader.plugin"]\n'
+PYTEST_INI = """[pytest]
+addopts = -p no:cacheprovider
+markers =
+    exercise(id): the exercise (NN.M) a graded test belongs to
+"""
+INIT = '''"""Support files of this assignment's autograder test cells. Do not edit: nbgrader
+replaces this folder with the instructor's copy before grading."""
+'''
+
+
+def _module_file(name: str) -> Path | None:
+    """The file of module ``grader.x.y`` (a package's __init__.py), if it exists."""
+    parts = name.split(".")[1:]
+    base = GRADER.joinpath(*parts)
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _grader_imports(path: Path, module: str) -> set[str]:
+    """Names of the grader modules that the file at ``path`` (module ``module``) imports."""
+    found = set()
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            found.add(target)
+            found.update(f"{target}.{alias.name}" for alias in node.names)
+    return {name for name in found if name.split(".")[0] == "grader" and _module_file(name)}
+
+
+def grader_files(extra_sources: list[Path] = ()) -> list[str]:
+    """Paths (relative to the grader package's parent) of the modules the harness needs."""
+    todo = list(ENTRY_POINTS)
+    for path in extra_sources:
+        todo.extend(_grader_imports(path, "tests"))
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        parents = [".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)]
+        for module in [name, *parents]:
+            if module in seen:
+                continue
+            seen.add(module)
+            path = _module_file(module)
+            todo.extend(_grader_imports(path, module) - seen)
+    files = {_module_file(m).relative_to(GRADER.parent).as_posix() for m in seen}
+    return sorted(files)
+
+
+def package_modules(manifest: Manifest, chapter: Chapter) -> list[str]:
+    """File names in ``solutions/`` the chapter imports, directly or not, plus __init__.py."""
+    solutions = manifest.root / "solutions"
+    todo, seen = [chapter.module], set()
+    while todo:
+        name = todo.pop()
+        for node in ast.walk(ast.parse((solutions / f"{name}.py").read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                names = [node.module] if node.module else [a.name for a in node.names]
+                for imported in names:
+                    root_name = imported.split(".")[0]
+                    if root_name not in seen and (solutions / f"{root_name}.py").is_file():
+                        seen.add(root_name)
+                        todo.append(root_name)
+    seen.discard(chapter.module)
+    return ["__init__.py"] + sorted(f"{name}.py" for name in seen)
+
+
+def write_bundle(manifest: Manifest, chapter: Chapter, notebook: dict, folder: Path,
+                 time_limit: float) -> None:
+    """Write ``dlf/`` and ``kata_tests/`` for ``chapter`` into the assignment ``folder``."""
+    root = manifest.root
+    package = folder / PACKAGE
+    package.mkdir(parents=True, exist_ok=True)
+    modules = package_modules(manifest, chapter)
+    for name in modules:
+        shutil.copyfile(root / "solutions" / name, package / name)
+
+    bundle = folder / BUNDLE
+    tests = [root / chapter.test_file] + sorted(
+        p for p in (root / "tests").glob("*.py") if not p.name.startswith("test_"))
+    files = grader_files(tests)
+    for rel in files:
+        (bundle / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(GRADER.parent / rel, bundle / rel)
+    for test in tests:
+        (bundle / "tests").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(test, bundle / "tests" / test.name)
+    shutil.copyfile(root / MANIFEST_NAME, bundle / MANIFEST_NAME)
+    shutil.copyfile(GRADER / "nbgrader" / "cell.py", bundle / "cell.py")
+    reference = (root / "solutions" / f"{chapter.module}.py").read_text(encoding="utf-8")
+    (bundle / "stub").mkdir(exist_ok=True)
+    (bundle / "stub" / f"{chapter.module}.py").write_text(generate_stub(reference, chapter),
+                                                          encoding="utf-8")
+    (bundle / "conftest.py").write_text(CONFTEST, encoding="utf-8")
+    (bundle / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
+    (bundle / "__init__.py").write_text(INIT, encoding="utf-8")
+    settings = {
+        "chapter": chapter.id,
+        "module": chapter.module,
+        "time_limit": time_limit,
+        "package": PACKAGE,
+        "exercises": {ex.id: {"title": ex.title, "symbol": ex.symbol, "points": ex.points}
+                      for ex in chapter.exercises},
+        "files": sorted(files + [f"tests/{t.name}" for t in tests] + [
+            MANIFEST_NAME, "conftest.py", "pytest.ini", f"stub/{chapter.module}.py"]),
+        "package_files": modules,
+        "known_cells": known_cells(notebook),
+    }
+    (bundle / "settings.json").write_text(json.dumps(settings, indent=1) + "\n", encoding="utf-8")

@@ -1,0 +1,100 @@
+"""The separate test process of a notebook's test cell (a script; stdlib only until it runs).
+
+``python -I kata_tests/grader/nbgrader/harness.py --bundle kata_tests --exercise 01.1
+--cells cells.json --results results.jsonl`` (started by :mod:`.cell`, in its own session):
+
+1. copies the allow-listed files of the bundle (``settings.json``: grader modules, the test
+   file, the stub, the manifest) and of ``dlf/`` into a fresh temporary folder, so files a
+   submission added beside them are never imported, and puts only that folder on ``sys.path``;
+2. rebuilds the chapter module from the cell sources by the rule of :mod:`.splice` and writes
+   it as ``exercises/chNN_x.py`` beside the provided modules;
+3. runs the chapter's graded tests of the one exercise with the kata's pytest plugin, exactly
+   as ``kata check`` does, writing one JSON line per test as soon as it ends, so the results
+   of earlier tests survive a crash.
+
+What this process does not stop: the learner's code runs in it (that is how the tests call
+it), so code inside an exercise can still patch this process. ``kata grade`` keeps the
+learner's code out of the test process; see docs/nbgrader.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+
+class Recorder:
+    """A pytest plugin that streams each test's kata status to a JSON-lines file."""
+
+    def __init__(self, path: Path):
+        self.out = open(path, "a", encoding="utf-8")
+
+    def write(self, record: dict) -> None:
+        self.out.write(json.dumps(record) + "\n")
+        self.out.flush()
+
+    def pytest_collection_finish(self, session) -> None:
+        self.write({"collected": [item.name for item in session.items]})
+
+    def pytest_runtest_logreport(self, report) -> None:
+        props = dict(report.user_properties)
+        if "kata_status" in props and (report.when == "call" or report.failed):
+            self.write({"test": report.nodeid.split("::")[-1], "status": props["kata_status"],
+                        "message": props.get("kata_message", "")})
+
+
+def _copy(files: list[str], source: Path, target: Path) -> None:
+    for rel in files:
+        src, dst = source / rel, target / rel
+        if src.is_symlink() or not src.is_file():
+            raise FileNotFoundError(f"{src} is missing (or not a regular file): the assignment's "
+                                    "support files are incomplete")
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dst)
+
+
+def run(bundle: Path, exercise_id: str, sources: list[str], results: Path) -> int:
+    settings = json.loads((bundle / "settings.json").read_text(encoding="utf-8"))
+    module = settings["module"]
+    with tempfile.TemporaryDirectory(prefix="kata-nb-") as scratch:
+        root = Path(scratch)
+        _copy(settings["files"], bundle, root)
+        _copy(settings["package_files"], bundle.parent / settings["package"], root / "exercises")
+        sys.path.insert(0, str(root))
+        os.chdir(root)
+        import pytest
+
+        from grader.manifest import load_manifest
+        from grader.nbgrader.splice import rebuild
+
+        chapter = load_manifest(root).chapter(settings["chapter"])
+        stub = (root / "stub" / f"{module}.py").read_text(encoding="utf-8")
+        source = rebuild(stub, chapter, sources, settings["known_cells"])
+        (root / "exercises" / f"{module}.py").write_text(source, encoding="utf-8")
+        recorder = Recorder(results)
+        args = [f"tests/test_{module}.py", f"--exercise={exercise_id}", f"--rootdir={root}",
+                "-c", str(root / "pytest.ini"), "-q", "-p", "no:cacheprovider"]
+        code = pytest.main(args, plugins=[recorder])
+        recorder.write({"done": True, "exit": int(code)})
+        os.chdir(bundle)  # leave the scratch folder so it can be removed
+        return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bundle", type=Path, required=True)
+    parser.add_argument("--exercise", required=True)
+    parser.add_argument("--cells", type=Path, required=True, help="JSON list of cell sources")
+    parser.add_argument("--results", type=Path, required=True)
+    args = parser.parse_args(argv)
+    sources = json.loads(args.cells.read_text(encoding="utf-8"))
+    return run(args.bundle.resolve(), args.exercise, sources, args.results.resolve())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
