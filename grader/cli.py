@@ -16,6 +16,7 @@ from pathlib import Path
 
 from grader import board, progress
 from grader.manifest import Exercise, Manifest, ManifestError, load_manifest
+from grader.nbgrader import course as nbgrader_course
 from grader.reset import restore_symbol
 from grader.runner import run_exercises, summarize
 from grader.stubgen import StubError, expected_stubs, generate_all
@@ -199,11 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stubs", help="author tool: regenerate exercises/ from solutions/")
     p.add_argument("chapters", nargs="*", metavar="NN", help="only these chapters")
     p.add_argument("--check", action="store_true", help="only report stale stubs")
+    nbgrader_course.add_parser(sub)
     return parser
 
 
 COMMANDS = {"list": cmd_list, "check": cmd_check, "hint": cmd_hint, "watch": cmd_watch,
-            "reset": cmd_reset, "verify": cmd_verify, "stubs": cmd_stubs}
+            "reset": cmd_reset, "verify": cmd_verify, "stubs": cmd_stubs,
+            "nbgrader": nbgrader_course.cmd_nbgrader}
 
 
 def main(argv: list[str] | None = None) -> int:
