@@ -1,0 +1,263 @@
+"""Chapter 08 mistakes: data, batching and the training loop as learners really get them wrong."""
+
+import numpy as np
+
+from grader.mistakes import mistake
+from solutions.ch08_training import TASKS, evaluate as _evaluate, minibatches as _minibatches
+from solutions.ch08_training import train_step as _train_step
+
+
+@mistake("08.1", "noise added to the radius instead of the angle")
+def spiral_data(rng, n_per_class, n_classes=3):
+    r = np.linspace(0.0, 1.0, n_per_class) + 0.2 * rng.standard_normal((n_classes, n_per_class))
+    t = 4.0 * np.arange(n_classes)[:, None] + np.linspace(0.0, 4.0, n_per_class)[None, :]
+    X = np.stack([r * np.sin(2.5 * t), r * np.cos(2.5 * t)], axis=-1).reshape(-1, 2)
+    return X, np.repeat(np.arange(n_classes), n_per_class)
+
+
+@mistake("08.1", "every class on the same arm: t = linspace(0, 4, n) for all k")
+def spiral_data_no_offset(rng, n_per_class, n_classes=3):
+    r = np.linspace(0.0, 1.0, n_per_class)
+    t = np.linspace(0.0, 4.0, n_per_class)[None, :] + 0.2 * rng.standard_normal((n_classes, n_per_class))
+    X = np.stack([r * np.sin(2.5 * t), r * np.cos(2.5 * t)], axis=-1).reshape(-1, 2)
+    return X, np.repeat(np.arange(n_classes), n_per_class)
+
+
+@mistake("08.1", "uses NumPy's global generator and float labels")
+def spiral_data_global(rng, n_per_class, n_classes=3):
+    r = np.linspace(0.0, 1.0, n_per_class)
+    t = (4.0 * np.arange(n_classes)[:, None] + np.linspace(0.0, 4.0, n_per_class)[None, :]
+         + 0.2 * np.random.randn(n_classes, n_per_class))
+    X = np.stack([r * np.sin(2.5 * t), r * np.cos(2.5 * t)], axis=-1).reshape(-1, 2)
+    return X, np.repeat(np.arange(n_classes), n_per_class).astype(float)
+
+
+@mistake("08.2", "centres at k instead of k / 3")
+def vertical_data(rng, n_per_class, n_classes=3):
+    y = np.repeat(np.arange(n_classes), n_per_class)
+    centres = np.stack([y * 1.0, np.full(y.shape, 0.5)], axis=1)
+    return centres + 0.1 * rng.standard_normal((y.size, 2)), y
+
+
+@mistake("08.2", "noise std 1 instead of 0.1")
+def vertical_data_wide(rng, n_per_class, n_classes=3):
+    y = np.repeat(np.arange(n_classes), n_per_class)
+    centres = np.stack([y / 3.0, np.full(y.shape, 0.5)], axis=1)
+    return centres + rng.standard_normal((y.size, 2)), y
+
+
+@mistake("08.3", "forgets the 2 pi: y = sin(x)")
+def sine_data(rng, n, noise=0.0):
+    X = rng.uniform(0.0, 1.0, size=(n, 1))
+    return X, np.sin(X) + noise * rng.standard_normal((n, 1))
+
+
+@mistake("08.3", "returns 1-D arrays (n,) instead of columns (n, 1)")
+def sine_data_flat(rng, n, noise=0.0):
+    X = rng.uniform(0.0, 1.0, size=n)
+    return X, np.sin(2.0 * np.pi * X) + noise * rng.standard_normal(n)
+
+
+@mistake("08.3", "NNFS's evenly spaced x = arange(n) / n, ignoring rng")
+def sine_data_grid(rng, n, noise=0.0):
+    X = (np.arange(n) / n)[:, None]
+    return X, np.sin(2.0 * np.pi * X) + noise * rng.standard_normal((n, 1))
+
+
+@mistake("08.4", "no shuffle: the last rows (one class) become the validation set")
+def train_val_split(rng, X, y, val_fraction=0.2):
+    n_val = int(round(len(X) * val_fraction))
+    return X[:-n_val], y[:-n_val], X[-n_val:], y[-n_val:]
+
+
+@mistake("08.4", "separate permutations for X and y: labels no longer match")
+def train_val_split_two_perms(rng, X, y, val_fraction=0.2):
+    ox, oy = rng.permutation(len(X)), rng.permutation(len(X))
+    n_val = int(round(len(X) * val_fraction))
+    return X[ox[n_val:]], y[oy[n_val:]], X[ox[:n_val]], y[oy[:n_val]]
+
+
+@mistake("08.4", "val_fraction read as the training share")
+def train_val_split_swapped(rng, X, y, val_fraction=0.2):
+    order = rng.permutation(len(X))
+    n_train = int(round(len(X) * val_fraction))
+    return X[order[:n_train]], y[order[:n_train]], X[order[n_train:]], y[order[n_train:]]
+
+
+@mistake("08.5", "drops the last partial batch")
+def minibatches(rng, X, y, batch_size, shuffle=True):
+    order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+    return [(X[order[i:i + batch_size]], y[order[i:i + batch_size]])
+            for i in range(0, len(X) - batch_size + 1, batch_size)]
+
+
+@mistake("08.5", "shuffles X and y with separate permutations")
+def minibatches_two_perms(rng, X, y, batch_size, shuffle=True):
+    ox = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+    oy = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+    return [(X[ox[i:i + batch_size]], y[oy[i:i + batch_size]]) for i in range(0, len(X), batch_size)]
+
+
+@mistake("08.5", "shuffles with np.random.permutation, ignoring rng")
+def minibatches_global(rng, X, y, batch_size, shuffle=True):
+    order = np.random.permutation(len(X)) if shuffle else np.arange(len(X))
+    return [(X[order[i:i + batch_size]], y[order[i:i + batch_size]]) for i in range(0, len(X), batch_size)]
+
+
+@mistake("08.6", "never zeroes the gradients: they pile up step after step")
+def train_step(model, optimizer, x, y, task="ce"):
+    loss_forward, loss_backward, _, _ = TASKS[task]
+    loss, cache = loss_forward(model.forward(x), y)
+    model.backward(loss_backward(1.0, cache))
+    optimizer.step()
+    return float(loss)
+
+
+@mistake("08.6", "starts backward from dloss = loss instead of 1.0")
+def train_step_dout_is_loss(model, optimizer, x, y, task="ce"):
+    loss_forward, loss_backward, _, _ = TASKS[task]
+    optimizer.zero_grad()
+    loss, cache = loss_forward(model.forward(x), y)
+    model.backward(loss_backward(loss, cache))
+    optimizer.step()
+    return float(loss)
+
+
+@mistake("08.6", "zeroes the gradients after backward, so the step does nothing")
+def train_step_zero_late(model, optimizer, x, y, task="ce"):
+    loss_forward, loss_backward, _, _ = TASKS[task]
+    loss, cache = loss_forward(model.forward(x), y)
+    model.backward(loss_backward(1.0, cache))
+    optimizer.zero_grad()
+    optimizer.step()
+    return float(loss)
+
+
+@mistake("08.6", "returns the loss after the update, recomputed on the new weights")
+def train_step_loss_after(model, optimizer, x, y, task="ce"):
+    loss_forward, loss_backward, _, _ = TASKS[task]
+    optimizer.zero_grad()
+    loss, cache = loss_forward(model.forward(x), y)
+    model.backward(loss_backward(1.0, cache))
+    optimizer.step()
+    return float(loss_forward(model.forward(x), y)[0])
+
+
+@mistake("08.7", "forgets eval mode: dropout stays on during evaluation")
+def evaluate(model, X, y, task="ce"):
+    loss_forward, _, score, _ = TASKS[task]
+    out = model.forward(X)
+    return float(loss_forward(out, y)[0]), float(score(out, y))
+
+
+@mistake("08.7", "leaves the model in eval mode")
+def evaluate_stays_eval(model, X, y, task="ce"):
+    loss_forward, _, score, _ = TASKS[task]
+    model.eval()
+    out = model.forward(X)
+    return float(loss_forward(out, y)[0]), float(score(out, y))
+
+
+@mistake("08.7", "always scores with accuracy, even for regression")
+def evaluate_accuracy_only(model, X, y, task="ce"):
+    loss_forward = TASKS[task][0]
+    model.eval()
+    out = model.forward(X)
+    model.train()
+    return float(loss_forward(out, y)[0]), float(TASKS["ce"][2](out, y.ravel().astype(int)))
+
+
+def _fit(model, optimizer, X, y, rng, epochs, batch_size, X_val, y_val, task, mode):
+    name = TASKS[task][3]
+    history = {"loss": [], name: []}
+    if X_val is not None:
+        history.update({"val_loss": [], "val_" + name: []})
+    batches = _minibatches(rng, X, y, batch_size)
+    for _ in range(epochs):
+        if mode != "shuffle once":
+            batches = _minibatches(rng, X, y, batch_size)
+        losses = [(_train_step(model, optimizer, xb, yb, task), len(xb)) for xb, yb in batches]
+        if mode == "unweighted":
+            history["loss"].append(float(np.mean([l for l, _ in losses])))
+        elif mode == "last batch":
+            history["loss"].append(losses[-1][0])
+        else:
+            history["loss"].append(sum(l * n for l, n in losses) / len(X))
+        history[name].append(_evaluate(model, X, y, task)[1])
+        if X_val is not None:
+            data = (X, y) if mode == "val on train" else (X_val, y_val)
+            val_loss, val_score = _evaluate(model, *data, task)
+            history["val_loss"].append(val_loss)
+            history["val_" + name].append(val_score)
+    return history
+
+
+@mistake("08.8", "epoch loss is the plain mean of batch losses (the short last batch counts too much)")
+def fit(model, optimizer, X, y, rng, epochs, batch_size, X_val=None, y_val=None, task="ce", on_epoch=None):
+    return _fit(model, optimizer, X, y, rng, epochs, batch_size, X_val, y_val, task, "unweighted")
+
+
+@mistake("08.8", "records only the last batch's loss")
+def fit_last_batch(model, optimizer, X, y, rng, epochs, batch_size, X_val=None, y_val=None, task="ce",
+                   on_epoch=None):
+    return _fit(model, optimizer, X, y, rng, epochs, batch_size, X_val, y_val, task, "last batch")
+
+
+@mistake("08.8", "shuffles once before the loop: every epoch sees the same order")
+def fit_shuffle_once(model, optimizer, X, y, rng, epochs, batch_size, X_val=None, y_val=None, task="ce",
+                     on_epoch=None):
+    return _fit(model, optimizer, X, y, rng, epochs, batch_size, X_val, y_val, task, "shuffle once")
+
+
+@mistake("08.8", "validation scores computed on the training data")
+def fit_val_on_train(model, optimizer, X, y, rng, epochs, batch_size, X_val=None, y_val=None, task="ce",
+                     on_epoch=None):
+    return _fit(model, optimizer, X, y, rng, epochs, batch_size, X_val, y_val, task, "val on train")
+
+
+@mistake("08.9", "np.savez(path, *arrays): keys arr_0, arr_1, ...")
+def save_params(path, params):
+    np.savez(path, *[p.data for p in params])
+
+
+@mistake("08.9", "saves the gradients instead of the values")
+def save_params_grads(path, params):
+    np.savez(path, **{f"p{i}": p.grad for i, p in enumerate(params)})
+
+
+@mistake("08.10", "takes the keys in the file's sorted order (p0, p1, p10, p11, p2, ...)")
+def load_params(path, params):
+    with np.load(path, allow_pickle=False) as saved:
+        for p, key in zip(params, sorted(saved.files)):
+            if saved[key].shape != p.data.shape:
+                raise ValueError(f"{key} has shape {saved[key].shape}, the parameter has {p.data.shape}")
+            p.data = saved[key].astype(np.float64)
+
+
+@mistake("08.10", "rebinds a local name: the model never changes")
+def load_params_rebind(path, params):
+    with np.load(path, allow_pickle=False) as saved:
+        for i, p in enumerate(params):
+            arr = saved[f"p{i}"]
+            if arr.shape != p.data.shape:
+                raise ValueError(f"p{i} has shape {arr.shape}, the parameter has {p.data.shape}")
+            p = type(p)(arr)  # noqa: F841 - the mistake: the list entry is untouched
+
+
+@mistake("08.10", "assigns while checking: a bad file leaves the model half loaded")
+def load_params_half(path, params):
+    with np.load(path, allow_pickle=False) as saved:
+        if len(saved.files) != len(params):
+            raise ValueError("wrong number of arrays")
+        for i, p in enumerate(params):
+            arr = saved[f"p{i}"]
+            if arr.shape != p.data.shape:
+                raise ValueError(f"p{i} has shape {arr.shape}, the parameter has {p.data.shape}")
+            p.data = arr.astype(np.float64)
+
+
+@mistake("08.10", "no checks: any shape is accepted")
+def load_params_unchecked(path, params):
+    with np.load(path, allow_pickle=False) as saved:
+        for i, p in enumerate(params):
+            p.data = saved[f"p{i}"].astype(np.float64)

@@ -1,0 +1,209 @@
+"""Chapter 08 - Training: data, minibatches, the training loop, saving what was learned.
+
+"Neural Networks from Scratch", ch. 11 (testing data), 18-19 (the model object, datasets),
+20-21 (minibatches, saving and loading). Part I's capstone: everything a network needs to learn
+from data, built on chapters 02-07, and nothing else.
+
+Data are generated in code from an explicit ``rng``, never downloaded. Classification data are
+ordered class by class (y = 0...0, 1...1, ...); ``train_val_split`` and ``minibatches`` shuffle.
+
+    X: (B, D) inputs     y: (B,) int labels (classification) or (B, 1) targets (regression)
+
+A *task* says which loss and which score to use (provided, not an exercise):
+``"ce"`` = softmax cross-entropy scored by accuracy; ``"mse"`` = mean squared error scored by
+R^2 = 1 - sum((pred - y)^2) / sum((y - mean(y))^2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .ch03_activations import ReLU  # noqa: F401 - building blocks for Sequential models
+from .ch04_losses import (accuracy, mse_backward, mse_forward, softmax_cross_entropy_backward,
+                          softmax_cross_entropy_forward)
+from .ch05_backprop import MLP, Dense  # noqa: F401
+from .ch06_optimizers import SGD, Adam  # noqa: F401
+from .ch07_regularization import Dropout  # noqa: F401
+from .core import Module, Parameter
+
+
+def r2_score(pred: np.ndarray, y: np.ndarray) -> float:
+    """Coefficient of determination: 1 for a perfect fit, 0 for predicting the mean."""
+    return float(1.0 - np.sum((pred - y) ** 2) / np.sum((y - np.mean(y)) ** 2))
+
+
+TASKS = {  # name -> (loss forward, loss backward, score, score name)
+    "ce": (softmax_cross_entropy_forward, softmax_cross_entropy_backward, accuracy, "accuracy"),
+    "mse": (mse_forward, mse_backward, r2_score, "r2"),
+}
+
+
+class Sequential(Module):
+    """Provided container: layers applied in order; backward in reverse order."""
+
+    def __init__(self, layers: list):
+        self.layers = list(layers)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        return dout
+
+
+def spiral_data(rng: np.random.Generator, n_per_class: int, n_classes: int = 3):
+    """NNFS's spiral: n_classes interleaved arms. Returns X: (n_per_class*K, 2), y: (n_per_class*K,) int.
+
+    For class k, with r = linspace(0, 1, n_per_class) and noise z ~ N(0, 1) drawn from rng as a
+    (n_classes, n_per_class) array:  t = linspace(4k, 4k + 4, n_per_class) + 0.2 * z[k];
+    X = [r * sin(2.5 t), r * cos(2.5 t)]. The radius is exact; only the angle is noisy.
+    """
+    ### BEGIN SOLUTION
+    r = np.linspace(0.0, 1.0, n_per_class)  # (n,)
+    t = (4.0 * np.arange(n_classes)[:, None] + np.linspace(0.0, 4.0, n_per_class)[None, :]
+         + 0.2 * rng.standard_normal((n_classes, n_per_class)))  # (K, n)
+    X = np.stack([r * np.sin(2.5 * t), r * np.cos(2.5 * t)], axis=-1).reshape(-1, 2)  # (K*n, 2)
+    y = np.repeat(np.arange(n_classes), n_per_class)  # (K*n,)
+    return X, y
+    ### END SOLUTION
+
+
+def vertical_data(rng: np.random.Generator, n_per_class: int, n_classes: int = 3):
+    """NNFS's vertical blobs: class k is N((k / 3, 0.5), 0.1^2 I). X: (n_per_class*K, 2), y int.
+
+    Noise is drawn from rng as one (n_classes * n_per_class, 2) standard-normal array.
+    """
+    ### BEGIN SOLUTION
+    y = np.repeat(np.arange(n_classes), n_per_class)  # (K*n,)
+    centres = np.stack([y / 3.0, np.full(y.shape, 0.5)], axis=1)  # (K*n, 2)
+    return centres + 0.1 * rng.standard_normal((y.size, 2)), y
+    ### END SOLUTION
+
+
+def sine_data(rng: np.random.Generator, n: int, noise: float = 0.0):
+    """Regression data: x ~ U[0, 1), y = sin(2 pi x) + noise * N(0, 1). X: (n, 1), y: (n, 1).
+
+    Draws x first (rng.uniform), then the noise (rng.standard_normal), both of shape (n, 1).
+    """
+    ### BEGIN SOLUTION
+    X = rng.uniform(0.0, 1.0, size=(n, 1))
+    return X, np.sin(2.0 * np.pi * X) + noise * rng.standard_normal((n, 1))
+    ### END SOLUTION
+
+
+def train_val_split(rng: np.random.Generator, X: np.ndarray, y: np.ndarray, val_fraction: float = 0.2):
+    """Shuffle the rows once, then hold out round(n * val_fraction) of them for validation.
+
+    Returns (X_train, y_train, X_val, y_val); each example lands in exactly one part and keeps
+    its label. Shuffling matters: the data are ordered by class, so the last rows are one class.
+    """
+    ### BEGIN SOLUTION
+    order = rng.permutation(len(X))  # one permutation for X and y keeps the pairs together
+    n_val = int(round(len(X) * val_fraction))
+    val, train = order[:n_val], order[n_val:]
+    return X[train], y[train], X[val], y[val]
+    ### END SOLUTION
+
+
+def minibatches(rng: np.random.Generator, X: np.ndarray, y: np.ndarray, batch_size: int,
+                shuffle: bool = True) -> list:
+    """One epoch as a list of (X_batch, y_batch) pairs; each example appears exactly once.
+
+    With shuffle, the order is rng.permutation(n); without, rows keep their order. Batches hold
+    batch_size rows, except the last, which holds the remainder (it is not dropped).
+    """
+    ### BEGIN SOLUTION
+    order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+    return [(X[order[i:i + batch_size]], y[order[i:i + batch_size]])
+            for i in range(0, len(X), batch_size)]
+    ### END SOLUTION
+
+
+def train_step(model: Module, optimizer, x: np.ndarray, y: np.ndarray, task: str = "ce") -> float:
+    """One update on one batch; returns the batch's loss *before* the update, as a float.
+
+    zero the gradients (they accumulate), forward, loss, backward from dloss = 1.0, optimizer step.
+    """
+    loss_forward, loss_backward, _, _ = TASKS[task]
+    ### BEGIN SOLUTION
+    optimizer.zero_grad()
+    loss, cache = loss_forward(model.forward(x), y)
+    model.backward(loss_backward(1.0, cache))
+    optimizer.step()
+    return float(loss)
+    ### END SOLUTION
+
+
+def evaluate(model: Module, X: np.ndarray, y: np.ndarray, task: str = "ce") -> tuple[float, float]:
+    """(loss, score) of the model on (X, y) in eval mode (dropout off); the model is left in
+    training mode afterwards. score is accuracy for "ce", R^2 for "mse"."""
+    loss_forward, _, score, _ = TASKS[task]
+    ### BEGIN SOLUTION
+    model.eval()
+    out = model.forward(X)
+    model.train()
+    return float(loss_forward(out, y)[0]), float(score(out, y))
+    ### END SOLUTION
+
+
+def fit(model: Module, optimizer, X: np.ndarray, y: np.ndarray, rng: np.random.Generator,
+        epochs: int, batch_size: int, X_val=None, y_val=None, task: str = "ce",
+        on_epoch=None) -> dict:
+    """Train for ``epochs`` passes over (X, y), reshuffled each epoch with ``rng``.
+
+    Returns a history of per-epoch floats, for score name S ("accuracy" or "r2"):
+      "loss":  mean of the batch losses over the epoch's examples (sum of loss * batch length / n)
+      S:       the score on the whole training set after the epoch (evaluate)
+      "val_loss", "val_" + S: evaluate on (X_val, y_val) after the epoch, only if X_val is given
+    ``on_epoch(epoch, history)``, if given, is called after each epoch (for progress displays).
+    """
+    name = TASKS[task][3]
+    history = {"loss": [], name: []}
+    if X_val is not None:
+        history.update({"val_loss": [], "val_" + name: []})
+    ### BEGIN SOLUTION
+    for epoch in range(epochs):
+        total = 0.0
+        for xb, yb in minibatches(rng, X, y, batch_size):
+            total += train_step(model, optimizer, xb, yb, task) * len(xb)
+        history["loss"].append(total / len(X))
+        history[name].append(evaluate(model, X, y, task)[1])
+        if X_val is not None:
+            val_loss, val_score = evaluate(model, X_val, y_val, task)
+            history["val_loss"].append(val_loss)
+            history["val_" + name].append(val_score)
+        if on_epoch is not None:
+            on_epoch(epoch, history)
+    return history
+    ### END SOLUTION
+
+
+def save_params(path, params: list[Parameter]) -> None:
+    """Write every p.data to one .npz file, under the keys "p0", "p1", ... in list order."""
+    ### BEGIN SOLUTION
+    np.savez(path, **{f"p{i}": p.data for i, p in enumerate(params)})
+    ### END SOLUTION
+
+
+def load_params(path, params: list[Parameter]) -> None:
+    """Read a file written by save_params into the given Parameters (p.data = saved array).
+
+    Raise ValueError, changing nothing, when the number of arrays differs or a shape does not
+    match (name the key and both shapes). Read with allow_pickle=False: a parameter file holds
+    numbers, and unpickling a file can run arbitrary code.
+    """
+    ### BEGIN SOLUTION
+    with np.load(path, allow_pickle=False) as saved:
+        if len(saved.files) != len(params):
+            raise ValueError(f"{path} holds {len(saved.files)} arrays, the model has {len(params)} parameters")
+        arrays = [saved[f"p{i}"] for i in range(len(params))]
+    for i, (p, arr) in enumerate(zip(params, arrays)):
+        if arr.shape != p.data.shape:
+            raise ValueError(f"p{i} in {path} has shape {arr.shape}, the parameter has {p.data.shape}")
+    for p, arr in zip(params, arrays):
+        p.data = arr.astype(np.float64)
+    ### END SOLUTION
