@@ -5,7 +5,9 @@ import math
 import numpy as np
 
 from grader.mistakes import mistake
-from solutions.ch12_autograd import Tensor, Value, as_tensor, topological_order, unbroadcast
+from solutions.ch12_autograd import Tensor, Value, as_tensor
+from solutions.ch12_autograd import topological_order as reference_topological_order
+from solutions.ch12_autograd import unbroadcast as reference_unbroadcast
 
 
 # ---------------------------------------------------------------- 12.1 Value.__add__
@@ -203,13 +205,13 @@ def backward(self):
 @mistake("12.5", "walks the topological order forwards (inputs first)")
 def backward_forwards(self):
     self.grad = self.unit_gradient()
-    for node in topological_order(self):
+    for node in reference_topological_order(self):
         node.local_backward()
 
 
 @mistake("12.5", "forgets to seed the root's gradient with 1")
 def backward_no_seed(self):
-    for node in reversed(topological_order(self)):
+    for node in reversed(reference_topological_order(self)):
         node.local_backward()
 
 
@@ -259,13 +261,13 @@ def _no_unbroadcast(a, b, out):
 
 
 def _assigns(a, b, out):
-    a.grad = unbroadcast(b.data * out.grad, a.shape)
-    b.grad = unbroadcast(a.data * out.grad, b.shape)
+    a.grad = reference_unbroadcast(b.data * out.grad, a.shape)
+    b.grad = reference_unbroadcast(a.data * out.grad, b.shape)
 
 
 def _own_factor(a, b, out):
-    a.grad += unbroadcast(a.data * out.grad, a.shape)
-    b.grad += unbroadcast(b.data * out.grad, b.shape)
+    a.grad += reference_unbroadcast(a.data * out.grad, a.shape)
+    b.grad += reference_unbroadcast(b.data * out.grad, b.shape)
 
 
 mistake("12.7", "missing unbroadcast: the gradient keeps the broadcast shape")(_mul_with(_no_unbroadcast))
