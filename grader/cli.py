@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from grader import board, progress
+from grader import demo
 from grader.manifest import Exercise, Manifest, ManifestError, load_manifest
 from grader.nbgrader import course as nbgrader_course
 from grader.reset import restore_symbol
@@ -201,12 +202,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("chapters", nargs="*", metavar="NN", help="only these chapters")
     p.add_argument("--check", action="store_true", help="only report stale stubs")
     nbgrader_course.add_parser(sub)
+    demo.add_parser(sub)
     return parser
 
 
 COMMANDS = {"list": cmd_list, "check": cmd_check, "hint": cmd_hint, "watch": cmd_watch,
             "reset": cmd_reset, "verify": cmd_verify, "stubs": cmd_stubs,
-            "nbgrader": nbgrader_course.cmd_nbgrader}
+            "nbgrader": nbgrader_course.cmd_nbgrader, "demo": demo.cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:
