@@ -28,7 +28,7 @@ from .core import Module, Parameter
 
 
 def r2_score(pred: np.ndarray, y: np.ndarray) -> float:
-    """Coefficient of determination: 1 for a perfect fit, 0 for predicting the mean."""
+    """Coefficient of determination of pred, y: (B, N): 1 for a perfect fit, 0 for predicting the mean."""
     return float(1.0 - np.sum((pred - y) ** 2) / np.sum((y - np.mean(y)) ** 2))
 
 
