@@ -42,6 +42,7 @@ class KataState:
     selected: list[Exercise] | None
     records: list[dict] = field(default_factory=list)
     points: dict[str, float] = field(default_factory=dict)
+    rejected: set[str] = field(default_factory=set)  # verify: mistakes some test already failed
 
 
 STATE_KEY = pytest.StashKey[KataState]()
@@ -58,6 +59,7 @@ def pytest_addoption(parser):
                     help="take the prerequisites of each exercise from the reference")
     group.addoption("--kata-report", metavar="PATH", help=argparse.SUPPRESS)
     group.addoption("--kata-verify", metavar="STUBS_DIR", help=argparse.SUPPRESS)
+    group.addoption("--kata-grade", metavar="JOB", help=argparse.SUPPRESS)  # `kata grade` only
 
 
 def _build_state(config) -> KataState:
@@ -82,9 +84,14 @@ def _build_state(config) -> KataState:
             selected = [ex for s in wanted for ex in manifest.select(s)]
         except KeyError as err:
             raise pytest.UsageError(str(err.args[0])) from None
+    default = reference if reference_mode else learner
+    if config.getoption("kata_grade"):
+        # Grading mode: the submission runs in a sandboxed worker; this process never imports it.
+        from grader.grading.target import GradingTarget
+        default = GradingTarget.from_job(manifest, Path(config.getoption("kata_grade")), config)
     return KataState(
         manifest=manifest,
-        default=reference if reference_mode else learner,
+        default=default,
         targets=targets,
         reference_mode=reference_mode,
         inject=bool(config.getoption("reference_prereqs")),
@@ -97,12 +104,13 @@ def pytest_configure(config):
     config.stash[STATE_KEY] = _build_state(config)
 
 
-def _hypothesis_profile() -> None:
+def _hypothesis_profile(shrink: bool = True) -> None:
     """Deterministic, storage-free property tests: the same code always gets the same verdict.
 
     Loaded just before the first test module that uses Hypothesis is imported (so explicit
     ``@settings`` in that module inherit it): importing Hypothesis costs about a second, which
-    `kata check` on a chapter without property tests should not pay.
+    `kata check` on a chapter without property tests should not pay. The author check needs
+    only a verdict, not a minimal counterexample, so it skips shrinking.
     """
     global _HYPOTHESIS_READY
     if _HYPOTHESIS_READY:
@@ -111,7 +119,7 @@ def _hypothesis_profile() -> None:
 
     settings.register_profile(
         "kata", deadline=None, derandomize=True, database=None, max_examples=40,
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        phases=[Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if shrink else []),
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     settings.load_profile("kata")
@@ -121,7 +129,7 @@ def _hypothesis_profile() -> None:
 def pytest_collect_file(file_path, parent):
     if file_path.suffix == ".py" and file_path.name.startswith("test_"):
         if "hypothesis" in file_path.read_text(encoding="utf-8", errors="replace"):
-            _hypothesis_profile()
+            _hypothesis_profile(shrink=not parent.config.stash[STATE_KEY].verify)
 
 
 def pytest_report_header(config):
@@ -130,6 +138,8 @@ def pytest_report_header(config):
         return "kata: author check (solutions, stubs and every catalogued mistake)"
     if state.reference_mode:
         return "kata: testing solutions/ (the reference)"
+    if config.getoption("kata_grade"):
+        return f"kata: grading {state.default.describe()}"
     extra = ", prerequisites from the reference" if state.inject else ""
     return f"kata: testing exercises/ (your code{extra}); `pytest --solutions` tests the reference"
 
@@ -203,6 +213,8 @@ def kata(request, kata_target, monkeypatch):
     """The module under test for this test's exercise (learner, reference, or mistake)."""
     state = request.config.stash[STATE_KEY]
     exercise = request.node.stash[EXERCISE_KEY]
+    if _target_of(request.node) in state.rejected:
+        pytest.skip("this mistake is already rejected by an earlier test")  # verify needs one
     return kata_target.load(exercise, monkeypatch, inject_prereqs=state.inject)
 
 
@@ -265,6 +277,9 @@ def pytest_runtest_makereport(item, call):
             if not state.reference_mode:
                 report.longrepr = message
         report.kata_status = status
+        target = _target_of(item)
+        if target and target.startswith("mistake:"):
+            state.rejected.add(target)
     report.user_properties.extend([("kata_exercise", exercise.id), ("kata_status", status),
                                    ("kata_message", message)])
     if report.when == "call" or report.failed:
