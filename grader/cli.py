@@ -1,12 +1,15 @@
 """The ``kata`` command (also ``python -m grader``).
 
-Learners:   kata [list] | kata check [ID] | kata hint ID | kata watch [ID] | kata reset ID
-Authors:    kata verify | kata stubs [--check]
+Learners:     kata [list] | kata check [ID] | kata hint ID | kata watch [ID] | kata reset ID
+              kata demo spiral|sine (the Part I capstone)
+Authors:      kata verify [NN ...] | kata stubs [NN ...] [--check]
+Instructors:  kata nbgrader COURSE_DIR (and the grading commands: see docs/instructors.md)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -222,3 +225,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError as err:
         print(f"kata: {err.args[0]}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `kata | head`: the reader left; not an error worth a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
