@@ -1,0 +1,24 @@
+"""`kata demo`: trains, reports progress, ends with one JSON line, and names unfinished work."""
+
+import json
+
+REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def test_spiral_demo_on_the_reference_ends_with_metrics(tmp_path, kata_cli):
+    code, out = kata_cli(REPO, "demo", "spiral", "--solutions", "--seed", "3", "--epochs", "60",
+                         "--out", str(tmp_path))
+    assert code == 0, out
+    lines = out.strip().splitlines()
+    assert any(line.startswith("epoch") for line in lines)  # progress while training
+    metrics = json.loads(lines[-1])
+    assert metrics["demo"] == "spiral" and metrics["seed"] == 3
+    assert 0.5 < metrics["accuracy"] <= 1.0  # 60 epochs: well above chance (1/3), not the band
+    assert (tmp_path / "spiral-seed3-solutions.npz").is_file()
+
+
+def test_demo_on_untouched_stubs_names_the_exercise(repo_copy, kata_cli, tmp_path):
+    root = repo_copy(chapters=("01", "02", "03", "04", "05", "06", "07", "08"))
+    code, out = kata_cli(root, "demo", "sine", "--out", str(tmp_path / "runs"))
+    assert code == 1
+    assert "not started" in out and "--solutions" in out and "Traceback" not in out
