@@ -1,0 +1,25 @@
+"""Instructor grading that a hostile submission cannot forge (DESIGN §5), and releases.
+
+Folder map (one concept per module):
+
+- ``worker/``      runs *inside* the sandbox next to the student's code (stdlib + NumPy only)
+- ``sandbox``      how a worker is started: bubblewrap, else process isolation (and what is weaker)
+- ``channel``      the test side of the data-only channel: deadlines, kills, remote exceptions
+- ``proxy``        stand-ins for remote objects: the ``kata`` module, handles, operators
+- ``target``       ``GradingTarget``: the ``kata`` fixture's target under ``--kata-grade``
+- ``recorder``     the trusted pytest process streams each test's outcome to a file
+- ``job``          one student's job folder and settings
+- ``collect``      a student's chapter files from a folder or .zip (allow-list, limits, notebooks)
+- ``workspace``    the job folder a worker may see
+- ``engine``       grade one submission (trusted pytest process, scores, cleanup)
+- ``scoring``      stream -> points and statuses
+- ``reports``      grades.csv, Gradescope results.json, feedback.md
+- ``batch``        ``kata grade``: many students, parallel, resumable
+- ``progressbar``  progress display
+- ``release``      ``kata release``: the student release
+- ``gradescope``   ``kata gradescope``: the autograder bundle and its ``run_autograder``
+- ``classroom``    ``kata classroom``: the GitHub Classroom workflow
+- ``commands``     the command-line entry points (registered in ``grader/cli.py``)
+
+``python -m grader.grading COMMAND`` runs the same commands without the learner CLI.
+"""

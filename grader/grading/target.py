@@ -1,0 +1,136 @@
+"""``GradingTarget``: the ``kata`` fixture's target when pytest runs with ``--kata-grade JOB``.
+
+``load(exercise)`` returns a :class:`~grader.grading.proxy.RemoteModule` for the exercise's
+chapter module, living in a child of the job's sandboxed worker; the test process itself never
+imports the submission. Each exercise gets a fresh child (forked from the worker's zygote, so
+about a millisecond), configured with:
+
+- the student's package (``exercises``) from the job folder;
+- with isolation (the default), the reference definitions of the exercise's prerequisites
+  (``requires``, transitively), each extracted from ``solutions/`` with ``ast`` and spliced into
+  the student's source: never the reference of the exercise under test, nor any other;
+- with isolation, stub fallbacks for dependency chapters that fail to import.
+
+Tests of one exercise share its child; the next exercise ends it (its leftover processes are
+killed). After ``timeouts_per_exercise`` timeouts, an exercise's remaining tests fail at once
+as timeouts, so a submission that loops everywhere costs bounded time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+from grader.grading.channel import CallTimeout, Sandbox, become_subreaper
+from grader.grading.job import Job
+from grader.grading.proxy import Link
+from grader.grading.recorder import Recorder
+from grader.grading.worker.splice import extract
+from grader.manifest import Exercise, Manifest
+
+PACKAGE = "exercises"
+
+
+def prerequisites(manifest: Manifest, exercise: Exercise) -> list[Exercise]:
+    """Every exercise ``exercise`` calls, directly or through another, in curriculum order."""
+    seen: dict[str, Exercise] = {}
+    todo = list(exercise.requires)
+    while todo:
+        ex_id = todo.pop()
+        if ex_id in seen:
+            continue
+        seen[ex_id] = manifest.exercise(ex_id)
+        todo.extend(seen[ex_id].requires)
+    seen.pop(exercise.id, None)
+    return sorted(seen.values(), key=lambda ex: ex.sort_key)
+
+
+class GradingTarget:
+    """A submission in a sandbox; see the module docstring."""
+
+    def __init__(self, manifest: Manifest, job: Job):
+        self.manifest = manifest
+        self.job = job
+        self.sandbox: Sandbox | None = None
+        self.key: tuple | None = None
+        self.timeouts: Counter = Counter()
+        self.recorder: Recorder | None = None
+        self.reported_generation = 0
+
+    @classmethod
+    def from_job(cls, manifest: Manifest, path: Path, config) -> "GradingTarget":
+        job = Job.load(path)
+        target = cls(manifest, job)
+        recorder = Recorder(job.stream, manifest.root)
+        target.recorder = recorder
+        config.pluginmanager.register(recorder, "kata-grading-recorder")
+        config.add_cleanup(recorder.close)
+        config.add_cleanup(target.close)
+        become_subreaper()
+        return target
+
+    def describe(self) -> str:
+        return f"submission {self.job.student} (sandboxed)"
+
+    # -- the fixture's entry point ------------------------------------------------------------
+    def load(self, exercise: Exercise, monkeypatch=None, inject_prereqs: bool = False):
+        isolate = self.job.isolate or inject_prereqs
+        if self.timeouts[exercise.id] >= self.job.timeouts_per_exercise:
+            raise CallTimeout(f"{exercise.id}: not run, because {self.timeouts[exercise.id]} "
+                              "earlier tests of this exercise timed out")
+        link = self._link(exercise, isolate)
+
+        def count_timeout(exercise_id=exercise.id):
+            self.timeouts[exercise_id] += 1
+
+        link.on_timeout = count_timeout
+        return link.request("load", None, module=exercise.module)
+
+    def _link(self, exercise: Exercise, isolate: bool) -> Link:
+        prereqs = tuple(p.id for p in prerequisites(self.manifest, exercise)) if isolate else ()
+        key = (exercise.id, prereqs, isolate)
+        if self.sandbox is None:
+            self.sandbox = Sandbox(self.job.folder, self.job.scratch, self.manifest.root,
+                                   self.job.limits, self.job.sandbox, self.job.startup_timeout)
+        link = self.sandbox.link
+        if key == self.key and link is not None and link.usable:
+            return link
+        config = {"package": PACKAGE, "sub": "sub", "stubs": "stubs", "fallback": isolate,
+                  "inject": self._inject(exercise, prereqs)}
+        self.sandbox.spawn(config, self.job.startup_timeout)
+        if self.recorder is not None and self.reported_generation != self.sandbox.generation:
+            self.reported_generation = self.sandbox.generation
+            self.recorder.sandbox(self.isolation)
+        self.key = key
+        self.sandbox.link = Link(self.sandbox, self.job.call_timeout)
+        return self.sandbox.link
+
+    def _inject(self, exercise: Exercise, prereq_ids: tuple[str, ...]) -> dict:
+        inject: dict[str, list[list[str]]] = {}
+        for prereq_id in prereq_ids:
+            prereq = self.manifest.exercise(prereq_id)
+            if prereq.id == exercise.id:  # never the reference of what is being graded
+                continue
+            inject.setdefault(prereq.module, []).append(
+                [prereq.symbol, reference_definition(self.manifest.root, prereq.module, prereq.symbol)])
+        return inject
+
+    @property
+    def isolation(self) -> dict:
+        """The worker's own report of its confinement (after the first start)."""
+        if self.sandbox is None or self.sandbox.launch is None:
+            return {}
+        return {"mode": self.sandbox.launch.mode, "report": self.sandbox.report,
+                "notes": self.sandbox.launch.notes}
+
+    def close(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.stop()
+
+
+@lru_cache(maxsize=None)
+def reference_definition(root: Path, module: str, symbol: str) -> str:
+    source = (root / "solutions" / f"{module}.py").read_text(encoding="utf-8")
+    return extract(source, symbol)
+
