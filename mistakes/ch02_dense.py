@@ -95,3 +95,27 @@ def dense_init_bias_ones(self, n_inputs, n_neurons, rng, init="he"):
 def dense_init_no_check(self, n_inputs, n_neurons, rng, init="he"):
     self.W = Parameter(INITIALIZERS[init](rng, n_inputs, n_neurons))
     self.b = Parameter(np.zeros(n_neurons))
+
+
+@mistake("02.3", "He-uniform instead of He-normal: U(-sqrt(6/n), sqrt(6/n)) has the same std")
+def init_he_uniform(rng, n_inputs, n_neurons):
+    limit = np.sqrt(6.0 / n_inputs)
+    return rng.uniform(-limit, limit, size=(n_inputs, n_neurons))
+
+
+@mistake("02.4", "keeps only the inputs in the cache, as NNFS's layer does (self.inputs)")
+def dense_forward_cache_x_only(x, W, b):
+    return x @ W + b, x
+
+
+@mistake("02.4", "cache in the wrong order (W, x, b)")
+def dense_forward_cache_order(x, W, b):
+    return x @ W + b, (W, x, b)
+
+
+@mistake("02.5", "biases of shape (1, n_neurons), as in NNFS")
+def dense_init_bias_row(self, n_inputs, n_neurons, rng, init="he"):
+    if init not in INITIALIZERS:
+        raise ValueError(f"unknown init {init!r}")
+    self.W = Parameter(INITIALIZERS[init](rng, n_inputs, n_neurons))
+    self.b = Parameter(np.zeros((1, n_neurons)))

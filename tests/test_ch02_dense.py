@@ -103,6 +103,17 @@ def test_he_keeps_relu_signal_variance(kata, check):
 
 
 @pytest.mark.exercise("02.3")
+def test_he_is_normal_not_uniform(kata, check):
+    # A normal puts 8.3% of its mass beyond sqrt(3) std; a uniform with that std has none there.
+    std = np.sqrt(2.0 / D)
+    weights = check.shape(draw(kata, "init_he", seed=4), (D, N), "init_he(rng, 300, 400)")
+    tail = float(np.mean(np.abs(weights) > np.sqrt(3.0) * std))
+    check.true(0.07 < tail < 0.097,
+               f"init_he put {tail:.2%} of its weights beyond sqrt(3) * std, expected about 8.3%",
+               "He initialization here is He-normal: std * rng.standard_normal(...), not a uniform")
+
+
+@pytest.mark.exercise("02.3")
 def test_he_uses_given_rng(kata, check):
     check_uses_given_rng(check, kata, "init_he")
 
@@ -125,6 +136,23 @@ def test_dense_forward_shape_and_values(kata, check, rng):
     out, _ = kata.dense_forward(x, W, b)
     out = check.shape(out, (5, 4), "out of dense_forward with B=5, D=3, N=4")
     check.close(out, np.einsum("bd,dn->bn", x, W) + b, "out of dense_forward", batch_size=5)
+
+
+@pytest.mark.exercise("02.4")
+def test_dense_forward_cache_is_x_W_b(kata, check, rng):
+    # Chapter 05's dense_backward unpacks this cache as (x, W, b): the order is a contract.
+    x, W, b = rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), rng.normal(size=4)
+    result = kata.dense_forward(x, W, b)
+    check.true(isinstance(result, tuple) and len(result) == 2,
+               "dense_forward should return a pair (out, cache)", f"it returned {type(result).__name__}")
+    cache = result[1]
+    check.true(isinstance(cache, (tuple, list)) and len(cache) == 3,
+               f"the cache of dense_forward should be the tuple (x, W, b), got {type(cache).__name__}"
+               + (f" of {len(cache)}" if isinstance(cache, (tuple, list)) else ""),
+               "backward needs x (for dW), W (for dx) and b (for its shape): keep all three")
+    for name, kept, given in zip(("x", "W", "b"), cache, (x, W, b)):
+        check.close(kept, given, f"cache[{'xWb'.index(name)}] of dense_forward (should be {name})",
+                    rtol=0, atol=0)
 
 
 @pytest.mark.exercise("02.4")
