@@ -149,7 +149,8 @@ def grade_all(manifest: Manifest, entries: list[Path], out: Path, options: Optio
     finally:
         write_csv()
         reap_orphans()
-        shutil.rmtree(out / ".work", ignore_errors=True)
+        if not options.keep_work:
+            shutil.rmtree(out / ".work", ignore_errors=True)
     progress.finish()
     return Summary([results[n] for n in order if n in results], len(todo), len(submissions) - len(todo),
                    time.monotonic() - started)

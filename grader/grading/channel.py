@@ -146,8 +146,8 @@ class Sandbox:
     """One running worker (a zygote in its sandbox) and the child currently serving requests."""
 
     def __init__(self, job_dir: Path, scratch: Path, repo_root: Path, limits: sandbox.Limits,
-                 mode: str = "auto", startup_timeout: float = 60.0):
-        self.job_dir, self.scratch, self.repo_root = job_dir, scratch, repo_root
+                 mode: str = "auto", startup_timeout: float = 60.0, share: Path | None = None):
+        self.job_dir, self.scratch, self.repo_root, self.share = job_dir, scratch, repo_root, share
         self.limits, self.mode, self.startup_timeout = limits, mode, startup_timeout
         self.proc: subprocess.Popen | None = None
         self.launch: sandbox.Launch | None = None
@@ -169,7 +169,7 @@ class Sandbox:
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         launch = sandbox.plan(self.job_dir, self.scratch, self.repo_root,
-                              (to_worker_r, from_worker_w), self.limits, self.mode)
+                              (to_worker_r, from_worker_w), self.limits, self.mode, self.share)
         if launch.uid is not None and launch.mode == "process":
             os.chown(self.scratch, launch.uid, launch.uid)
         self.launch = launch

@@ -86,6 +86,7 @@ def pytest_command(manifest: Manifest, job_path: Path, options: Options) -> list
     selector = ",".join(e.id for e in options.exercises)
     return [sys.executable, "-m", "pytest", *files, f"--kata-grade={job_path}",
             f"--exercise={selector}", f"--rootdir={manifest.root}", "-p", "no:cacheprovider",
+            f"--basetemp={job_path.parent / 'tmp' / 'base'}",
             *_plugin_args(), "-q", "--no-header", "-rN", "--color=no"]
 
 

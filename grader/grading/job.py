@@ -9,7 +9,8 @@ The engine writes ``job.json`` in the job folder and starts the trusted pytest p
         kata/sub/           the student's chapter files (stubs where missing) + provided plumbing
         kata/stubs/         every chapter's stub (fallback for a dependency that does not import)
         scratch/            the worker's writable folder (process isolation only)
-        tmp/                TMPDIR of the trusted pytest process
+        tmp/                TMPDIR and basetemp of the trusted pytest process; the worker sees
+                            it at the same path and may write in a test's tmp_path only
         stream.jsonl        one line per test event, written as tests finish
 """
 
@@ -44,6 +45,11 @@ class Job:
     @property
     def scratch(self) -> Path:
         return self.folder / "scratch"
+
+    @property
+    def share(self) -> Path:
+        """TMPDIR and pytest's basetemp of the trusted process; visible to the worker."""
+        return self.folder / "tmp"
 
     @property
     def stream(self) -> Path:

@@ -126,8 +126,13 @@ def _confine_spec(limits: Limits, uid: int | None) -> dict:
 
 
 def plan(job_dir: Path, scratch: Path, repo_root: Path, fds: tuple[int, int],
-         limits: Limits = Limits(), mode: str = "auto") -> Launch:
-    """The command that starts a worker for the job in ``job_dir`` (its ``kata/`` folder)."""
+         limits: Limits = Limits(), mode: str = "auto", share: Path | None = None) -> Launch:
+    """The command that starts a worker for the job in ``job_dir`` (its ``kata/`` folder).
+
+    ``share`` (the trusted process's temporary folder) appears at the same path in the worker,
+    writable only where the test side hands a folder over (a test's ``tmp_path``): tests that
+    ask the submission to save or load a file pass it plain path strings.
+    """
     kata = job_dir / "kata"
     bwrap, why_not = bwrap_status()
     if mode == "bwrap" and not bwrap:
@@ -136,12 +141,12 @@ def plan(job_dir: Path, scratch: Path, repo_root: Path, fds: tuple[int, int],
     confine = _confine_spec(limits, uid)
     spec = {"fds": list(fds), "confine": confine, "child_cpu": limits.cpu_seconds}
     if bwrap and mode in ("auto", "bwrap"):
-        return _bwrap_launch(bwrap, kata, repo_root, spec, limits, uid)
-    return _process_launch(kata, scratch, repo_root, spec, uid, why_not)
+        return _bwrap_launch(bwrap, kata, repo_root, spec, limits, uid, share)
+    return _process_launch(kata, scratch, repo_root, spec, uid, why_not, share)
 
 
 def _bwrap_launch(bwrap: str, kata: Path, repo_root: Path, spec: dict, limits: Limits,
-                  uid: int | None) -> Launch:
+                  uid: int | None, share: Path | None) -> Launch:
     options = bwrap_options(bwrap)
     argv = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session"]
@@ -153,12 +158,25 @@ def _bwrap_launch(bwrap: str, kata: Path, repo_root: Path, spec: dict, limits: L
         elif os.path.isdir(folder):
             argv += ["--ro-bind", folder, folder]
     argv += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    if "--perms" in options and "--size" in options:
+        argv += ["--perms", "1777", "--size", str(limits.tmp_mb * 2**20)]
+    argv += ["--tmpfs", "/tmp"]  # before the folders below: some of them may live under /tmp
+    binds = python_dirs(repo_root) + ([str(share)] if share is not None else [])
+    made: set[str] = set()
+    for folder in binds:
+        # Parents bubblewrap would create itself get mode 0700, which a dropped uid cannot
+        # enter (Python under /root, a job folder under a private temporary folder).
+        for parent in reversed(Path(folder).parents):
+            text = str(parent)
+            if text != "/" and text not in made and not text.startswith(SYSTEM_DIRS):
+                made.add(text)
+                argv += ["--dir", text]
     for folder in python_dirs(repo_root):
         argv += ["--ro-bind", folder, folder]
     argv += ["--ro-bind", str(kata), "/kata", "--proc", "/proc", "--dev", "/dev"]
-    if "--perms" in options and "--size" in options:
-        argv += ["--perms", "1777", "--size", str(limits.tmp_mb * 2**20)]
-    argv += ["--tmpfs", "/tmp", "--chdir", "/tmp", "--clearenv"]
+    if share is not None:
+        argv += ["--bind", str(share), str(share)]
+    argv += ["--chdir", "/tmp", "--clearenv"]
     for key, value in _env("/tmp").items():
         argv += ["--setenv", key, value]
     if uid is not None:
@@ -171,13 +189,14 @@ def _bwrap_launch(bwrap: str, kata: Path, repo_root: Path, spec: dict, limits: L
 
 
 def _process_launch(kata: Path, scratch: Path, repo_root: Path, spec: dict, uid: int | None,
-                    why_not: str) -> Launch:
+                    why_not: str, share: Path | None) -> Launch:
     read = python_dirs(repo_root) + [d for d in SYSTEM_DIRS if os.path.isdir(d)] \
         + ["/etc/ld.so.cache", str(kata)]
     spec = {**spec, "kill_scope": "uid" if uid is not None else "group",
             "base": str(kata), "open_base": True}
     spec["confine"] = {**spec["confine"], "unshare_net": True,
-                       "landlock": {"read": read, "write": [str(scratch), os.devnull]}}
+                       "landlock": {"read": read, "write": [str(scratch), os.devnull]
+                                    + ([str(share)] if share is not None else [])}}
     argv = [sys.executable, "-I", "-B", "-c", BOOT, json.dumps(spec), str(kata)]
     return Launch(argv, _env(str(scratch)), str(scratch), spec, "process", uid, [why_not])
 

@@ -18,6 +18,7 @@ as timeouts, so a submission that loops everywhere costs bounded time.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,7 @@ from grader.grading.channel import CallTimeout, Sandbox, become_subreaper
 from grader.grading.job import Job
 from grader.grading.proxy import Link
 from grader.grading.recorder import Recorder
+from grader.grading.sandbox import throwaway_uid
 from grader.grading.worker.splice import extract
 from grader.manifest import Exercise, Manifest
 
@@ -65,6 +67,7 @@ class GradingTarget:
         recorder = Recorder(job.stream, manifest.root)
         target.recorder = recorder
         config.pluginmanager.register(recorder, "kata-grading-recorder")
+        config.pluginmanager.register(SharedTmp(job.share), "kata-grading-shared-tmp")
         config.add_cleanup(recorder.close)
         config.add_cleanup(target.close)
         become_subreaper()
@@ -92,7 +95,8 @@ class GradingTarget:
         key = (exercise.id, prereqs, isolate)
         if self.sandbox is None:
             self.sandbox = Sandbox(self.job.folder, self.job.scratch, self.manifest.root,
-                                   self.job.limits, self.job.sandbox, self.job.startup_timeout)
+                                   self.job.limits, self.job.sandbox, self.job.startup_timeout,
+                                   self.job.share)
         link = self.sandbox.link
         if key == self.key and link is not None and link.usable:
             return link
@@ -127,6 +131,31 @@ class GradingTarget:
     def close(self) -> None:
         if self.sandbox is not None:
             self.sandbox.stop()
+
+
+class SharedTmp:
+    """Hands a test's ``tmp_path`` to the worker's uid, so the submission may write there.
+
+    Only that folder: its parents up to the shared folder become traversable (not listable)
+    by others. Without a throw-away uid (not root) the worker already has the same rights.
+    """
+
+    def __init__(self, share: Path):
+        self.share = share.resolve()
+
+    def pytest_runtest_call(self, item) -> None:
+        uid = throwaway_uid()
+        path = item.funcargs.get("tmp_path") if hasattr(item, "funcargs") else None
+        if uid is None or path is None:
+            return
+        path = Path(path).resolve()
+        if not path.is_relative_to(self.share):
+            return
+        os.chown(path, uid, uid)
+        for parent in path.parents:
+            if not parent.is_relative_to(self.share) or parent == self.share:
+                break
+            os.chmod(parent, os.stat(parent).st_mode | 0o011)
 
 
 @lru_cache(maxsize=None)
