@@ -14,6 +14,7 @@ API (every kernel works elementwise on any shape, softmax on the last axis):
 Without a nonlinearity between them, stacked dense layers collapse into one linear map. A backward
 pass receives dout = dL/dout (same shape as out) and returns dx = dL/dx by the chain rule. For an
 elementwise f that is dx = dout * f'(x): the Jacobian is diagonal, so we never build it.
+No kernel changes its arguments in place: x and dout belong to the caller, who may use them again.
 """
 
 from __future__ import annotations

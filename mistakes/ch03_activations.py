@@ -175,3 +175,51 @@ def softmax_backward_jacobian_loop(dout, cache):
         jacobian = np.diagflat(single_output) - np.dot(single_output, single_output.T)
         dx[index] = np.dot(jacobian, single_dout)
     return dx
+
+
+@mistake("03.2", "zeroes dout in place (NNFS without the .copy()): the caller's gradient changes")
+def relu_backward_in_place(dout, cache):
+    dout[cache <= 0] = 0.0
+    return dout
+
+
+@mistake("03.3", "keeps x in the cache instead of the output sigmoid(x)")
+def sigmoid_forward_cache_x(x):
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z)), x
+
+
+@mistake("03.5", "keeps x in the cache instead of the output tanh(x)")
+def tanh_forward_cache_x(x):
+    return np.tanh(x), x
+
+
+@mistake("03.6", "multiplies dout in place and returns it")
+def tanh_backward_in_place(dout, cache):
+    dout *= 1.0 - cache ** 2
+    return dout
+
+
+@mistake("03.8", "returns dout itself, not a copy: the caller's gradient is aliased")
+def linear_backward_alias(dout, cache):
+    return dout
+
+
+@mistake("03.9", "subtracts the row maximum in place, changing the caller's x")
+def softmax_forward_in_place(x):
+    x -= x.max(axis=-1, keepdims=True)
+    e = np.exp(x)
+    probs = e / e.sum(axis=-1, keepdims=True)
+    return probs, probs
+
+
+@mistake("03.9", "keeps the scores x in the cache instead of the probabilities")
+def softmax_forward_cache_x(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True), x
+
+
+@mistake("03.10", "subtracts the weighted sum from dout in place")
+def softmax_backward_in_place(dout, cache):
+    dout -= np.sum(dout * cache, axis=-1, keepdims=True)
+    return cache * dout

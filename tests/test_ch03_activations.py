@@ -46,7 +46,10 @@ def away_from_zero(rng, shape):
 def grad_check(check, kata, name, x, rng):
     out, cache = pair(check, getattr(kata, f"{name}_forward")(x), f"{name}_forward(x)")
     dout = rng.normal(size=x.shape)
+    kept = dout.copy()
     dx = getattr(kata, f"{name}_backward")(dout, cache)
+    check.close(dout, kept, f"dout after {name}_backward(dout, cache) (the caller's gradient must not "
+                "change: compute a new array instead of writing into dout)", rtol=0, atol=0)
     check.gradients(lambda x: getattr(kata, f"{name}_forward")(x)[0], {"x": x}, {"x": dx}, dout,
                     f"{name} (random upstream gradient dout)")
 
@@ -134,6 +137,14 @@ def test_sigmoid_forward_stable_at_extremes(kata, check):
                 "sigmoid_forward([-1000, -745, -50, 0, 50, 1000]) (no NaN, 0 and 1 at the ends)")
 
 
+@pytest.mark.exercise("03.3")
+def test_sigmoid_forward_caches_its_output(kata, check, rng):
+    x = rng.normal(size=(3, 4))
+    out, cache = pair(check, kata.sigmoid_forward(x), "sigmoid_forward(x)")
+    check.close(cache, [[sigmoid_oracle(v) for v in row] for row in x],
+                "the cache of sigmoid_forward (should be out = sigmoid(x), not x)")
+
+
 # ---------------------------------------------------------------- 03.4 sigmoid backward
 @pytest.mark.exercise("03.4")
 def test_sigmoid_backward_worked_example(kata, check):
@@ -176,6 +187,14 @@ def test_tanh_forward_stable_at_extremes(kata, check):
     check.close(out, [math.tanh(v) for v in EXTREMES], "tanh_forward([-1000, ..., 1000]) (-1 and 1 at the ends)")
 
 
+@pytest.mark.exercise("03.5")
+def test_tanh_forward_caches_its_output(kata, check, rng):
+    x = rng.normal(size=(3, 4))
+    out, cache = pair(check, kata.tanh_forward(x), "tanh_forward(x)")
+    check.close(cache, np.vectorize(math.tanh)(x),
+                "the cache of tanh_forward (should be out = tanh(x), not x)")
+
+
 # ---------------------------------------------------------------- 03.6 tanh backward
 @pytest.mark.exercise("03.6")
 def test_tanh_backward_worked_example(kata, check):
@@ -211,8 +230,11 @@ def test_linear_backward_gradient(kata, check, rng):
 @pytest.mark.exercise("03.8")
 def test_linear_backward_passes_dout_through(kata, check):
     _, cache = pair(check, kata.linear_forward(np.array([[1.0, 2.0], [3.0, 4.0]])), "linear_forward")
-    dx = kata.linear_backward(np.array([[0.5, -2.0], [3.0, 0.0]]), cache)
+    dout = np.array([[0.5, -2.0], [3.0, 0.0]])
+    dx = kata.linear_backward(dout, cache)
     check.close(dx, [[0.5, -2.0], [3.0, 0.0]], "linear_backward(dout) (should equal dout)")
+    check.true(not np.shares_memory(dx, dout), "linear_backward returned dout itself, not a copy",
+               "whoever receives dx may change it in place; return dout.copy() so dout stays intact")
 
 
 # ---------------------------------------------------------------- 03.9 softmax forward
@@ -261,6 +283,17 @@ def test_softmax_forward_works_on_last_axis(kata, check, rng):
     x = rng.normal(size=(2, 3, 4))  # (B, T, K): attention (chapter 14) normalizes the last axis
     probs, _ = pair(check, kata.softmax_forward(x), "softmax_forward")
     check.close(probs, softmax_oracle(x), "softmax_forward of a (2, 3, 4) array (over the LAST axis)")
+
+
+@pytest.mark.exercise("03.9")
+def test_softmax_forward_leaves_input_and_caches_probs(kata, check, rng):
+    x = 3.0 * rng.normal(size=(3, 4))
+    before = x.copy()
+    probs, cache = pair(check, kata.softmax_forward(x), "softmax_forward(x)")
+    check.close(x, before, "x after softmax_forward(x) (the caller's array must not change: "
+                "x - x.max(...) makes a new array, x -= ... overwrites the caller's)", rtol=0, atol=0)
+    check.close(cache, softmax_oracle(before),
+                "the cache of softmax_forward (should be probs, which backward needs, not x)")
 
 
 # ---------------------------------------------------------------- 03.10 softmax backward
