@@ -252,3 +252,44 @@ def softmax_cross_entropy_backward_fancy(dout, cache):
 def softmax_cross_entropy_backward_no_dout(dout, cache):
     probs, y = cache
     return (probs - _one_hot(y, probs.shape[1])) / len(probs)
+
+
+@mistake("04.8", "np.where(pred > y, 1, -1): -1 where pred == y instead of sign(0) = 0")
+def mae_backward_where(dout, cache):
+    pred, y = cache
+    return dout * np.where(pred > y, 1.0, -1.0) / pred.size
+
+
+@mistake("04.10", "keeps the logits in the cache instead of the probabilities")
+def softmax_cross_entropy_forward_cache_logits(logits, y):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    onehot = np.eye(logits.shape[1])[y] if np.ndim(y) == 1 else y
+    return float(-np.mean(np.sum(onehot * log_probs, axis=1))), (logits, y)
+
+
+@mistake("04.10", "keeps the log-probabilities in the cache instead of the probabilities")
+def softmax_cross_entropy_forward_cache_log_probs(logits, y):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    onehot = np.eye(logits.shape[1])[y] if np.ndim(y) == 1 else y
+    return float(-np.mean(np.sum(onehot * log_probs, axis=1))), (log_probs, y)
+
+
+@mistake("04.11", "NNFS without the .copy(): subtracts 1 from the cached probs in place")
+def softmax_cross_entropy_backward_in_place(dout, cache):
+    probs, y = cache
+    B = len(probs)
+    labels = np.argmax(y, axis=1) if np.ndim(y) == 2 else y
+    probs[np.arange(B), labels] -= 1.0
+    return dout * probs / B
+
+
+@mistake("04.2", "builds the gradient only at integer labels: one-hot labels index whole rows")
+def cross_entropy_backward_int_only(dout, cache):
+    probs, y = cache
+    B = len(probs)
+    dprobs = np.zeros_like(probs)
+    rows = np.arange(B)
+    dprobs[rows, y] = -dout / np.clip(probs[rows, y], 1e-7, 1 - 1e-7) / B
+    return dprobs

@@ -238,6 +238,16 @@ def test_mae_backward_worked_example(kata, check):
                 batch_size=2)
 
 
+@pytest.mark.exercise("04.8")
+def test_mae_backward_is_zero_where_pred_equals_y(kata, check):
+    pred, y = np.array([[1.0, 2.0, 3.0]]), np.array([[1.0, 0.0, 5.0]])
+    _, cache = loss_of(check, kata.mae_forward(pred, y), "mae_forward")
+    check.close(kata.mae_backward(1.0, cache), [[0.0, 1.0 / 3, -1.0 / 3]],
+                "mae_backward(1.0) with pred == y in the first entry (sign(0) = 0: a hit is not pushed)",
+                suspects={"the gradient is -1 (not 0) where pred == y": [[-1.0 / 3, 1.0 / 3, -1.0 / 3]],
+                          "the gradient is +1 (not 0) where pred == y": [[1.0 / 3, 1.0 / 3, -1.0 / 3]]})
+
+
 # ---------------------------------------------------------------- 04.9 accuracy
 SCORES = np.array([[0.1, 0.7, 0.2], [0.9, 0.05, 0.05], [0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
 LABELS = np.array([1, 0, 1, 0])  # the third row is wrong: 3 of 4
@@ -295,6 +305,20 @@ def test_softmax_cross_entropy_exact_at_extreme_logits(kata, check):
                 suspects={"probabilities were clipped at 1e-7 before the log": -math.log(EPS)})
 
 
+@pytest.mark.exercise("04.10")
+def test_softmax_cross_entropy_caches_probs(kata, check, rng):
+    # The fused backward is (probs - onehot) / B: the cache must hold probs, not logits or log-probs.
+    logits, y = rng.normal(size=(3, 4)), rng.integers(0, 4, size=3)
+    _, cache = loss_of(check, kata.softmax_cross_entropy_forward(logits, y), "softmax_cross_entropy_forward")
+    check.true(isinstance(cache, tuple) and len(cache) == 2,
+               "the cache of softmax_cross_entropy_forward should be the pair (probs, y)",
+               f"it is {type(cache).__name__}")
+    e = np.exp(logits)
+    check.close(cache[0], e / e.sum(axis=1, keepdims=True),
+                "cache[0] of softmax_cross_entropy_forward (should be the softmax probabilities)")
+    check.close(cache[1], y, "cache[1] of softmax_cross_entropy_forward (should be the labels y)", rtol=0, atol=0)
+
+
 # ---------------------------------------------------------------- 04.11 softmax cross-entropy backward
 @pytest.mark.exercise("04.11")
 def test_softmax_cross_entropy_backward_worked_example(kata, check):
@@ -324,3 +348,16 @@ def test_softmax_cross_entropy_backward_is_probs_minus_onehot(kata, check, rng):
     expected = (e / e.sum(axis=1, keepdims=True) - np.eye(3)[y]) / 6
     check.close(kata.softmax_cross_entropy_backward(1.0, cache), expected,
                 "softmax_cross_entropy_backward(1.0) (= (probs - onehot) / B, B = 6)", batch_size=6)
+
+
+@pytest.mark.exercise("04.11")
+def test_softmax_cross_entropy_backward_leaves_cache_intact(kata, check, rng):
+    logits, y = rng.normal(size=(4, 3)), rng.integers(0, 3, size=4)
+    _, cache = loss_of(check, kata.softmax_cross_entropy_forward(logits, y), "softmax_cross_entropy_forward")
+    probs_before = np.array(cache[0], dtype=float, copy=True)
+    first = check.array(kata.softmax_cross_entropy_backward(1.0, cache), "softmax_cross_entropy_backward")
+    check.close(cache[0], probs_before, "the cached probs after softmax_cross_entropy_backward "
+                "(they must not change: copy probs before subtracting 1 at the correct class)", rtol=0, atol=0)
+    second = kata.softmax_cross_entropy_backward(1.0, cache)
+    check.close(second, first, "a second softmax_cross_entropy_backward(1.0) with the same cache",
+                rtol=0, atol=0)
