@@ -162,6 +162,17 @@ def mlp_forward_relu_first(self, x):
     return self.dense2.forward(self.dense1.forward(self.relu.forward(x)))
 
 
+@mistake("05.4", "applies np.maximum itself instead of self.relu: relu.backward has no cache")
+def mlp_forward_bare_maximum(self, x):
+    return self.dense2.forward(np.maximum(self.dense1.forward(x), 0.0))
+
+
+@mistake("05.4", "writes the maths out with the weights, bypassing the layers' forward (no caches)")
+def mlp_forward_by_hand(self, x):
+    h = np.maximum(x @ self.dense1.W.data + self.dense1.b.data, 0.0)
+    return h @ self.dense2.W.data + self.dense2.b.data
+
+
 # ---------------------------------------------------------------- 05.5 MLP.backward
 @mistake("05.5", "skips the ReLU on the way back")
 def mlp_backward_no_relu(self, dlogits):
@@ -184,3 +195,18 @@ def mlp_backward_stops_early(self, dlogits):
     dh = self.relu.backward(self.dense2.backward(dlogits))
     self.dense1.backward(dh)
     return dh
+
+
+@mistake("05.2", "copies x keeping its dtype: an integer x cannot hold x + eps")
+def numerical_gradient_keeps_dtype(f, x, eps=1e-6):
+    x_work = np.array(x)
+    grad = np.zeros(x_work.shape)
+    for i in np.ndindex(x_work.shape):
+        saved = x_work[i]
+        x_work[i] = saved + eps
+        f_plus = f(x_work)
+        x_work[i] = saved - eps
+        f_minus = f(x_work)
+        x_work[i] = saved
+        grad[i] = (f_plus - f_minus) / (2.0 * eps)
+    return grad

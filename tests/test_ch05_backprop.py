@@ -126,6 +126,15 @@ def test_numerical_gradient_leaves_x_unchanged(kata, check, rng):
                 rtol=0, atol=0)
 
 
+@pytest.mark.exercise("05.2")
+def test_numerical_gradient_of_an_integer_array(kata, check):
+    x = np.array([[1, 2], [-3, 0]])  # integers: x + eps must not be truncated back to x
+    grad = check.shape(kata.numerical_gradient(square_sum, x, 1e-3), (2, 2),
+                       "numerical_gradient(sum(x**2), integer x: (2, 2))")
+    check.close(grad, [[2.0, 4.0], [-6.0, 0.0]], "numerical_gradient of sum(x**2) at an INTEGER x "
+                "(perturb a float64 copy: an integer array rounds x + eps back to x, and the gradient comes out 0)")
+
+
 # ---------------------------------------------------------------- 05.3 Dense layer backward
 def run_dense(kata, x, dout, passes=1):
     layer = kata.Dense(D, K, np.random.default_rng(3))
@@ -192,6 +201,23 @@ def test_mlp_forward_hidden_layer_is_nonlinear(kata, check):
     total = check.array(net.forward(x), "MLP.forward") + check.array(net.forward(-x), "MLP.forward")
     check.true(not np.allclose(total, 2 * net.dense2.b.data), "MLP.forward(x) + MLP.forward(-x) "
                "is 2 * b2: the network is linear", "apply the ReLU between dense1 and dense2")
+
+
+@pytest.mark.exercise("05.4")
+def test_mlp_forward_goes_through_its_layers(kata, check, rng):
+    # backward needs every layer's cache: forward must call dense1, relu and dense2 themselves.
+    net = kata.MLP(D, H, K, np.random.default_rng(5))
+    x = rng.normal(size=(B, D))
+    net.forward(x)
+    W1, b1, W2, b2 = params(net)
+    z = x @ W1 + b1
+    advice = "call self.dense1.forward, self.relu.forward and self.dense2.forward: each keeps its cache for backward"
+    cache1, relu_cache, cache2 = (getattr(layer, "cache", None) for layer in (net.dense1, net.relu, net.dense2))
+    check.true(cache1 is not None and cache2 is not None and relu_cache is not None,
+               "after MLP.forward(x) a layer has no cache", advice)
+    check.close(cache1[0], x, f"the input cached by dense1 after MLP.forward(x) ({advice})")
+    check.close(relu_cache, z, f"the input cached by relu after MLP.forward(x) ({advice})")
+    check.close(cache2[0], np.maximum(z, 0.0), f"the input cached by dense2 after MLP.forward(x) ({advice})")
 
 
 # ---------------------------------------------------------------- 05.5 MLP backward
