@@ -193,3 +193,45 @@ def adam_step_eps_inside(self):
 @mistake("06.5", "stores the bias-corrected m_hat and v_hat back into m and v")
 def adam_step_stores_hat(self):
     _adam(self, self.iterations + 1, store_hat=True)
+
+
+@mistake("06.2", "counts iterations inside the loop: with decay, each later parameter gets a smaller rate")
+def sgd_step_count_per_param(self):
+    for i, p in enumerate(self.params):
+        lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
+        self.velocities[i] = self.momentum * self.velocities[i] - lr_t * p.grad
+        p.data = p.data + self.velocities[i]
+        self.iterations += 1
+
+
+@mistake("06.3", "updates only the first parameter (returns inside the loop)")
+def adagrad_step_first_only(self):
+    lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
+    self.iterations += 1
+    for i, p in enumerate(self.params):
+        self.caches[i] = self.caches[i] + p.grad ** 2
+        p.data = p.data - lr_t * p.grad / (np.sqrt(self.caches[i]) + self.eps)
+        return
+
+
+@mistake("06.4", "updates only the first parameter (returns inside the loop)")
+def rmsprop_step_first_only(self):
+    lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
+    self.iterations += 1
+    for i, p in enumerate(self.params):
+        self.caches[i] = self.rho * self.caches[i] + (1.0 - self.rho) * p.grad ** 2
+        p.data = p.data - lr_t * p.grad / (np.sqrt(self.caches[i]) + self.eps)
+        return
+
+
+@mistake("06.5", "counts iterations inside the loop: each later parameter gets a later t")
+def adam_step_count_per_param(self):
+    for i, p in enumerate(self.params):
+        lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
+        t = self.iterations + 1
+        self.m[i] = self.beta_1 * self.m[i] + (1.0 - self.beta_1) * p.grad
+        self.v[i] = self.beta_2 * self.v[i] + (1.0 - self.beta_2) * p.grad ** 2
+        m_hat = self.m[i] / (1.0 - self.beta_1 ** t)
+        v_hat = self.v[i] / (1.0 - self.beta_2 ** t)
+        p.data = p.data - lr_t * m_hat / (np.sqrt(v_hat) + self.eps)
+        self.iterations += 1

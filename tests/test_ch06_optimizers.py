@@ -97,6 +97,25 @@ def check_independent_state(check, kata, name, expected_a, expected_b, options, 
     check.close(pb.data, expected_b, f"p.data of the second of two {name} optimizers stepped in turn")
 
 
+def check_several_parameters(check, kata, name, reference, options, rng):
+    """One optimizer, two parameters of different shapes: each follows its own recurrence,
+    with one step count per step() (not per parameter) driving decay and bias correction."""
+    a1, a2 = rng.uniform(0.2, 1.0, size=(2, 3)), rng.uniform(0.2, 1.0, size=4)
+    w1, w2 = rng.normal(size=(2, 3)), rng.normal(size=4)
+    p1, p2 = kata.Parameter(w1.copy()), kata.Parameter(w2.copy())
+    opt = getattr(kata, name)([p1, p2], **options)
+    for k in range(3):
+        p1.grad = wobbly(a1)(np.array(p1.data, dtype=float), k)
+        p2.grad = wobbly(a2)(np.array(p2.data, dtype=float), k)
+        opt.step()
+    what = f"{name}({', '.join(f'{key}={value}' for key, value in options.items())}) with two parameters"
+    check.true(opt.iterations == 3, f"after 3 calls of step(), {name}.iterations is {opt.iterations}",
+               "count steps, not parameters: iterations += 1 once per step(), after the loop")
+    check.close(p1.data, reference(w1, wobbly(a1), 3, **options)[-1], f"the first parameter after 3 steps of {what}")
+    check.close(p2.data, reference(w2, wobbly(a2), 3, **options)[-1],
+                f"the second parameter after 3 steps of {what} (every parameter is updated, with the same lr_t and t)")
+
+
 STEPS = 4  # steps in the two-optimizer tests
 ALTERNATING = (lambda w, k: np.array([1.0, -0.5, 2.0]) * (1 if k % 2 == 0 else -0.4))
 
@@ -191,6 +210,11 @@ def test_sgd_updates_every_parameter(kata, check, rng):
     check.close(p2.data, before2 - 0.1 * g2, "the second parameter after one SGD step")
 
 
+@pytest.mark.exercise("06.2")
+def test_sgd_steps_every_parameter_alike(kata, check, rng):
+    check_several_parameters(check, kata, "SGD", ref_sgd, dict(lr=0.4, decay=0.5, momentum=0.6), rng)
+
+
 # ---------------------------------------------------------------- 06.3 AdaGrad
 @pytest.mark.exercise("06.3")
 def test_adagrad_shape_and_step_count(kata, check):
@@ -228,6 +252,11 @@ def test_adagrad_cache_lives_in_the_optimizer(kata, check):
     expected_a = ref_adaptive(np.ones(3), ALTERNATING, STEPS, **options)[-1]
     expected_b = ref_adaptive(np.full(3, -2.0), lambda w, k: -3.0 * ALTERNATING(w, k), STEPS, **options)[-1]
     check_independent_state(check, kata, "AdaGrad", expected_a, expected_b, options, ALTERNATING)
+
+
+@pytest.mark.exercise("06.3")
+def test_adagrad_steps_every_parameter_alike(kata, check, rng):
+    check_several_parameters(check, kata, "AdaGrad", ref_adaptive, dict(lr=0.5, decay=0.5, eps=0.05), rng)
 
 
 # ---------------------------------------------------------------- 06.4 RMSprop
@@ -268,6 +297,11 @@ def test_rmsprop_cache_lives_in_the_optimizer(kata, check):
     expected_a = ref_adaptive(np.ones(3), ALTERNATING, STEPS, **options)[-1]
     expected_b = ref_adaptive(np.full(3, -2.0), lambda w, k: -3.0 * ALTERNATING(w, k), STEPS, **options)[-1]
     check_independent_state(check, kata, "RMSprop", expected_a, expected_b, options, ALTERNATING)
+
+
+@pytest.mark.exercise("06.4")
+def test_rmsprop_steps_every_parameter_alike(kata, check, rng):
+    check_several_parameters(check, kata, "RMSprop", ref_adaptive, dict(lr=0.05, decay=0.5, eps=0.05, rho=0.8), rng)
 
 
 # ---------------------------------------------------------------- 06.5 Adam
@@ -313,3 +347,8 @@ def test_adam_moments_live_in_the_optimizer(kata, check):
     expected_a = ref_adam(np.ones(3), ALTERNATING, STEPS, **options)[-1]
     expected_b = ref_adam(np.full(3, -2.0), lambda w, k: -3.0 * ALTERNATING(w, k), STEPS, **options)[-1]
     check_independent_state(check, kata, "Adam", expected_a, expected_b, options, ALTERNATING)
+
+
+@pytest.mark.exercise("06.5")
+def test_adam_steps_every_parameter_alike(kata, check, rng):
+    check_several_parameters(check, kata, "Adam", ref_adam, dict(lr=0.1, decay=0.5, eps=0.05, beta_1=0.8, beta_2=0.9), rng)
