@@ -127,3 +127,36 @@ def dropout_backward_not_rescaled(dout, cache):
 @mistake("07.6", "passes the gradient straight through, ignoring the mask")
 def dropout_backward_identity(dout, cache):
     return dout.copy()
+
+
+@mistake("07.5", "one mask per feature, shared by every example of the batch")
+def dropout_forward_shared_mask(x, rate, rng, training=True):
+    if not training:
+        return x.copy(), (np.ones_like(x), 0.0)
+    keep = (rng.random(x.shape[1:]) >= rate).astype(np.float64)  # broadcasts over the batch
+    keep = np.broadcast_to(keep, x.shape).copy()
+    return x * keep / (1.0 - rate), (keep, rate)
+
+
+@mistake("07.5", "caches the scaled mask keep / (1 - rate): backward divides twice")
+def dropout_forward_cache_scaled(x, rate, rng, training=True):
+    if not training:
+        return x.copy(), (np.ones_like(x), 0.0)
+    mask = (rng.random(x.shape) >= rate) / (1.0 - rate)
+    return x * mask, (mask, rate)
+
+
+@mistake("07.5", "eval mode caches (ones, rate): backward then rescales by 1 / (1 - rate)")
+def dropout_forward_eval_cache_rate(x, rate, rng, training=True):
+    if not training:
+        return x.copy(), (np.ones_like(x), rate)
+    keep = (rng.random(x.shape) >= rate).astype(np.float64)
+    return x * keep / (1.0 - rate), (keep, rate)
+
+
+@mistake("07.5", "draws the mask before checking the mode: eval mode consumes the rng")
+def dropout_forward_eval_draws(x, rate, rng, training=True):
+    keep = (rng.random(x.shape) >= rate).astype(np.float64)
+    if not training:
+        return x.copy(), (np.ones_like(x), 0.0)
+    return x * keep / (1.0 - rate), (keep, rate)

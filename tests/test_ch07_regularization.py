@@ -200,6 +200,41 @@ def test_dropout_forward_uses_given_rng(kata, check):
                "draw the mask from the `rng` argument")
 
 
+@pytest.mark.exercise("07.5")
+def test_dropout_forward_mask_is_drawn_per_entry(kata, check):
+    # Every example gets its own mask: no row and no column may be dropped or kept as a whole.
+    out, _ = kata.dropout_forward(np.ones((400, 500)), 0.5, np.random.default_rng(7))
+    dropped = check.shape(out, (400, 500), "dropout_forward(ones: (400, 500), rate=0.5)") == 0.0
+    per_row, per_column = dropped.mean(axis=1), dropped.mean(axis=0)
+    check.true(np.all(np.abs(per_row - 0.5) < 0.15) and np.all(np.abs(per_column - 0.5) < 0.15),
+               f"dropped fractions range over [{per_row.min():.2f}, {per_row.max():.2f}] per example and "
+               f"[{per_column.min():.2f}, {per_column.max():.2f}] per feature, expected about 0.5 everywhere",
+               "draw one uniform number per ENTRY: rng.random(x.shape), not one mask shared across the batch")
+
+
+@pytest.mark.exercise("07.5")
+def test_dropout_forward_cache_is_keep_and_rate(kata, check, rng):
+    x = rng.uniform(1.0, 2.0, size=(6, 8))  # no zeros in x, so a zero in out means "dropped"
+    out, cache = kata.dropout_forward(x, 0.25, rng)
+    check.true(isinstance(cache, tuple) and len(cache) == 2, "the cache of dropout_forward should be (keep, rate)",
+               f"it is {type(cache).__name__}")
+    check.close(cache[0], (np.asarray(out) != 0.0).astype(float),
+                "cache[0] of dropout_forward (the 0/1 keep mask, not rescaled: backward divides by 1 - rate)")
+    check.close(cache[1], 0.25, "cache[1] of dropout_forward(x, rate=0.25) (the drop rate)")
+    _, cache = kata.dropout_forward(x, 0.25, rng, training=False)
+    check.close(cache[0], np.ones_like(x), "cache[0] of an eval-mode dropout_forward (all ones)")
+    check.close(cache[1], 0.0, "cache[1] of an eval-mode dropout_forward (0.0, so backward gives dx = dout)")
+
+
+@pytest.mark.exercise("07.5")
+def test_dropout_forward_eval_mode_draws_nothing(kata, check):
+    rng = np.random.default_rng(11)
+    kata.dropout_forward(np.ones((3, 4)), 0.5, rng, training=False)
+    check.close(rng.random(5), np.random.default_rng(11).random(5),
+                "the next draws of rng after an eval-mode dropout_forward (eval mode must not draw a mask)",
+                rtol=0, atol=0)
+
+
 # ---------------------------------------------------------------- 07.6 dropout backward
 @pytest.mark.exercise("07.6")
 def test_dropout_backward_shape(kata, check, rng):
