@@ -261,3 +261,58 @@ def load_params_unchecked(path, params):
     with np.load(path, allow_pickle=False) as saved:
         for i, p in enumerate(params):
             p.data = saved[f"p{i}"].astype(np.float64)
+
+
+@mistake("08.4", "truncates the validation size: int(n * val_fraction) instead of round")
+def train_val_split_floor(rng, X, y, val_fraction=0.2):
+    order = rng.permutation(len(X))
+    n_val = int(len(X) * val_fraction)
+    val, train = order[:n_val], order[n_val:]
+    return X[train], y[train], X[val], y[val]
+
+
+def _fit_with(model, optimizer, X, y, rng, epochs, batch_size, X_val, y_val, task, on_epoch, call):
+    name = TASKS[task][3]
+    history = {"loss": [], name: []}
+    if X_val is not None:
+        history.update({"val_loss": [], "val_" + name: []})
+    for epoch in range(epochs):
+        if call == "before":
+            on_epoch(epoch, history)
+        total = 0.0
+        for xb, yb in _minibatches(rng, X, y, batch_size):
+            total += _train_step(model, optimizer, xb, yb, task) * len(xb)
+        history["loss"].append(total / len(X))
+        history[name].append(_evaluate(model, X, y, task)[1])
+        if X_val is not None:
+            val_loss, val_score = _evaluate(model, X_val, y_val, task)
+            history["val_loss"].append(val_loss)
+            history["val_" + name].append(val_score)
+        if call == "one-based" and on_epoch is not None:
+            on_epoch(epoch + 1, history)
+    return history
+
+
+@mistake("08.8", "never calls on_epoch")
+def fit_ignores_on_epoch(model, optimizer, X, y, rng, epochs, batch_size, X_val=None, y_val=None,
+                         task="ce", on_epoch=None):
+    return _fit_with(model, optimizer, X, y, rng, epochs, batch_size, X_val, y_val, task, on_epoch, "never")
+
+
+@mistake("08.8", "calls on_epoch with 1-based epoch numbers")
+def fit_on_epoch_one_based(model, optimizer, X, y, rng, epochs, batch_size, X_val=None, y_val=None,
+                           task="ce", on_epoch=None):
+    return _fit_with(model, optimizer, X, y, rng, epochs, batch_size, X_val, y_val, task, on_epoch, "one-based")
+
+
+@mistake("08.10", "np.load(path, allow_pickle=True): loading a parameter file can run code")
+def load_params_allow_pickle(path, params):
+    with np.load(path, allow_pickle=True) as saved:
+        if len(saved.files) != len(params):
+            raise ValueError(f"{path} holds {len(saved.files)} arrays, the model has {len(params)} parameters")
+        arrays = [saved[f"p{i}"] for i in range(len(params))]
+    for i, (p, arr) in enumerate(zip(params, arrays)):
+        if arr.shape != p.data.shape:
+            raise ValueError(f"p{i} in {path} has shape {arr.shape}, the parameter has {p.data.shape}")
+    for p, arr in zip(params, arrays):
+        p.data = arr

@@ -155,6 +155,16 @@ def test_split_sizes(kata, check, rng):
 
 
 @pytest.mark.exercise("08.4")
+@pytest.mark.parametrize("n, fraction, n_val", [(9, 0.3, 3), (7, 0.25, 2)])
+def test_split_rounds_the_validation_size(kata, check, rng, n, fraction, n_val):
+    X, y = rng.normal(size=(n, 2)), np.arange(n)
+    parts = kata.train_val_split(rng, X, y, fraction)
+    check.shape(parts[3], (n_val,), f"y_val of train_val_split({n} rows, val_fraction={fraction}) "
+                f"(round({n} * {fraction}) = {n_val}; int() would truncate)")
+    check.shape(parts[1], (n - n_val,), f"y_train of train_val_split({n} rows, val_fraction={fraction})")
+
+
+@pytest.mark.exercise("08.4")
 def test_split_partitions_and_keeps_pairs(kata, check, rng):
     ids = np.arange(40)
     X = np.stack([ids, 2.0 * ids], axis=1)
@@ -322,6 +332,22 @@ def test_fit_history_layout(kata, check, rng):
 
 
 @pytest.mark.exercise("08.8")
+def test_fit_calls_on_epoch_after_each_epoch(kata, check, rng):
+    layer, _, _ = dense_model(kata)
+    X, y = toy_classes(rng, n=8)
+    calls = []
+
+    def on_epoch(epoch, history):  # record what fit passes, as plain numbers
+        calls.append((int(epoch), len(history["loss"]), len(history["accuracy"])))
+
+    kata.fit(layer, kata.SGD(layer.parameters(), lr=0.1), X, y, rng, 3, 4, on_epoch=on_epoch)
+    check.true(calls == [(0, 1, 1), (1, 2, 2), (2, 3, 3)],
+               f"on_epoch was called as (epoch, len(loss), len(accuracy)) = {calls}",
+               "expected [(0, 1, 1), (1, 2, 2), (2, 3, 3)]: once per epoch, counted from 0, "
+               "after that epoch's loss and score are in the history")
+
+
+@pytest.mark.exercise("08.8")
 def test_fit_matches_the_loop_written_out(kata, check, rng):
     layer, W, b = dense_model(kata)
     X, y = toy_classes(rng, n=10)
@@ -436,3 +462,14 @@ def test_load_params_restores_a_trained_model(kata, check, rng, tmp_path):
     with np.load(path) as f:
         expected = np.maximum(x @ f["p0"] + f["p1"], 0) @ f["p2"] + f["p3"]
     check.close(model.forward(x), expected, "MLP output after load_params (W1, b1, W2, b2 from the file)")
+
+
+@pytest.mark.exercise("08.10")
+def test_load_params_refuses_pickled_arrays(kata, check, tmp_path):
+    # An object array is stored with pickle; unpickling a file can run code, so refuse it.
+    path = tmp_path / "pickled.npz"
+    np.savez(path, p0=np.array([1.0, 2.0], dtype=object))
+    params = [kata.Parameter(np.zeros(2))]
+    check.raises(ValueError, lambda: kata.load_params(str(path), params),
+                 "load_params of a file holding a pickled (object) array (open it with allow_pickle=False)")
+    check.close(params[0].data, np.zeros(2), "params[0] after refusing a pickled file (unchanged)")
