@@ -177,3 +177,21 @@ def swish_backward_no_s(dout, cache):
     ds = s * (1.0 - s)
     return dout * beta * x * ds, np.sum(dout * x * x * ds)
 
+
+
+@mistake("09.2", "caches the output instead of x")
+def gelu_forward_cache_out(x):
+    out = x * 0.5 * (1.0 + reference_erf(x / np.sqrt(2.0)))
+    return out, out
+
+
+@mistake("09.4", "caches (x, u) instead of (x, tanh(u))")
+def gelu_tanh_forward_cache_u(x):
+    u = np.sqrt(2.0 / np.pi) * (x + GELU_TANH_COEF * x ** 3)
+    return 0.5 * x * (1.0 + np.tanh(u)), (x, u)
+
+
+@mistake("09.6", "caches the output instead of s = sigmoid(beta * x)")
+def swish_forward_cache_out(x, beta=1.0):
+    s = 0.5 * (1.0 + np.tanh(0.5 * beta * x))
+    return x * s, (x, beta, x * s)

@@ -160,6 +160,14 @@ def test_gelu_backward_zero_slope_at_minimum(kata, check):
     check.close(dx, [0.0], "GELU's slope at its minimum x = -0.7518", atol=1e-12)
 
 
+@pytest.mark.exercise("09.2")
+def test_gelu_forward_caches_x(kata, check, rng):
+    x = rng.normal(size=(3, 4))
+    _, cache = forward_pair(check, kata.gelu_forward(x), "gelu_forward")
+    check.close(cache, x, "the cache of gelu_forward (should be x itself: backward needs Phi(x) and phi(x))",
+                rtol=0, atol=0)
+
+
 # ---------------------------------------------------------------- 09.4 GELU tanh forward
 @pytest.mark.exercise("09.4")
 def test_gelu_tanh_forward_shape(kata, check, rng):
@@ -173,6 +181,18 @@ def test_gelu_tanh_forward_shape(kata, check, rng):
 def test_gelu_tanh_forward_matches_formula(kata, check, xs):
     out, _ = kata.gelu_tanh_forward(np.array(xs))
     check.close(out, gelu_tanh_oracle(xs), "gelu_tanh_forward vs the tanh formula")
+
+
+@pytest.mark.exercise("09.4")
+def test_gelu_tanh_forward_caches_x_and_tanh_u(kata, check, rng):
+    x = rng.normal(size=(3, 4))
+    _, cache = forward_pair(check, kata.gelu_tanh_forward(x), "gelu_tanh_forward")
+    check.true(isinstance(cache, tuple) and len(cache) == 2, "the cache of gelu_tanh_forward should be (x, tanh(u))",
+               f"it is {type(cache).__name__}")
+    c = math.sqrt(2.0 / math.pi)
+    t = np.array([[math.tanh(c * (v + 0.044715 * v ** 3)) for v in row] for row in x])
+    check.close(cache[0], x, "cache[0] of gelu_tanh_forward (x)", rtol=0, atol=0)
+    check.close(cache[1], t, "cache[1] of gelu_tanh_forward (t = tanh(u), not u itself)")
 
 
 @pytest.mark.exercise("09.4")
@@ -251,6 +271,17 @@ def test_silu_minimum(kata, check):
     check.true(abs(where - SILU_MIN_X) < 2e-3 and abs(lowest - (SILU_MIN_X + 1.0)) < 1e-6,
                f"SiLU's minimum is at x = {where:.4f} with value {lowest:.5f}; expected "
                f"x = {SILU_MIN_X:.4f}, value {SILU_MIN_X + 1:.5f}")
+
+
+@pytest.mark.exercise("09.6")
+def test_swish_forward_caches_x_beta_and_s(kata, check, rng):
+    x, beta = rng.normal(size=(3, 4)), 1.7
+    _, cache = forward_pair(check, kata.swish_forward(x, beta), "swish_forward")
+    check.true(isinstance(cache, tuple) and len(cache) == 3, "the cache of swish_forward should be (x, beta, s)",
+               f"it is {type(cache).__name__}")
+    check.close(cache[0], x, "cache[0] of swish_forward (x)", rtol=0, atol=0)
+    check.close(cache[1], beta, "cache[1] of swish_forward (beta)", rtol=0, atol=0)
+    check.close(cache[2], 1.0 / (1.0 + np.exp(-beta * x)), "cache[2] of swish_forward (s = sigmoid(beta * x))")
 
 
 # ---------------------------------------------------------------- 09.7 Swish backward
