@@ -197,3 +197,20 @@ def batchnorm2d_backward_naive(dout, cache):
     _, dgamma, dbeta = reference_backward(_channels_last_rows(dout), rows_cache)
     x_hat, inv_std, gamma = rows_cache
     return dout * (gamma * inv_std)[:, None, None], dgamma, dbeta
+
+
+@mistake("10.1", "caches the standard deviation instead of its inverse")
+def batchnorm_forward_cache_std(x, gamma, beta, eps=1e-5):
+    std = np.sqrt(x.var(axis=0) + eps)
+    x_hat = (x - x.mean(axis=0)) / std
+    return gamma * x_hat + beta, (x_hat, std, gamma)
+
+
+@mistake("10.5", "ignores self.eps: always normalizes with the default 1e-5")
+def batchnorm_module_forward_default_eps(self, x):
+    if not self.training:
+        return reference_inference(x, self.gamma.data, self.beta.data, self.running_mean, self.running_var)
+    out, self.cache = reference_forward(x, self.gamma.data, self.beta.data)
+    self.running_mean, self.running_var = reference_update(self.running_mean, self.running_var, x,
+                                                            self.momentum)
+    return out

@@ -77,6 +77,18 @@ def test_batchnorm_train_output_statistics(kata, check, rng):
 
 
 # ---------------------------------------------------------------- 10.2 backward
+@pytest.mark.exercise("10.1")
+def test_batchnorm_forward_cache_is_x_hat_inv_std_gamma(kata, check, rng):
+    x, gamma, beta = sample(rng)
+    _, cache = kata.batchnorm_forward(x, gamma, beta, eps=0.1)
+    check.true(isinstance(cache, tuple) and len(cache) == 3,
+               "the cache of batchnorm_forward should be (x_hat, inv_std, gamma)", f"it is {type(cache).__name__}")
+    inv_std = 1.0 / np.sqrt(x.var(axis=0) + 0.1)
+    check.close(cache[0], (x - x.mean(axis=0)) * inv_std, "cache[0] of batchnorm_forward (x_hat)")
+    check.close(cache[1], inv_std, "cache[1] of batchnorm_forward (inv_std = 1 / sqrt(var + eps), not the std)")
+    check.close(cache[2], gamma, "cache[2] of batchnorm_forward (gamma)", rtol=0, atol=0)
+
+
 def bn_grads(kata, x, gamma, beta, dout, eps=1e-5):
     return kata.batchnorm_backward(dout, kata.batchnorm_forward(x, gamma, beta, eps)[1])
 
@@ -241,6 +253,18 @@ def test_module_backward_after_training_forward(kata, check, rng):
     check.close(bn.gamma.grad, (dout * bn_oracle(x, 1.0, 0.0)).sum(axis=0),
                 "bn.gamma.grad after backward (needs the cache of the training forward)")
     check.close(dx.sum(axis=0), np.zeros(3), "sum over the batch of dx", atol=1e-10)
+
+
+@pytest.mark.exercise("10.5")
+def test_module_uses_its_own_eps(kata, check, rng):
+    bn = kata.BatchNorm(3, eps=0.5)  # a large eps, so ignoring it shows
+    x = rng.normal(size=(6, 3))
+    check.close(bn.forward(x), bn_oracle(x, 1.0, 0.0, eps=0.5),
+                "BatchNorm(3, eps=0.5).forward in training mode (pass self.eps on)", batch_size=6)
+    mean, var = np.array(bn.running_mean, dtype=float), np.array(bn.running_var, dtype=float)
+    bn.eval()
+    check.close(bn.forward(x), (x - mean) / np.sqrt(var + 0.5),
+                "BatchNorm(3, eps=0.5).forward in eval mode (pass self.eps on)", batch_size=6)
 
 
 # ---------------------------------------------------------------- 10.6 per-channel forward
