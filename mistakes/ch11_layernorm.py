@@ -124,3 +124,23 @@ def rmsnorm_backward_no_c(dout, cache):
 def rmsnorm_backward_dgamma_axis0(dout, cache):
     x, inv_rms, gamma = cache
     return reference_rms_backward(dout, cache)[0], (dout * x * inv_rms).sum(axis=0)
+
+
+@mistake("11.1", "caches the standard deviation instead of its inverse")
+def layernorm_forward_cache_std(x, gamma, beta, eps=1e-5):
+    std = np.sqrt(x.var(axis=-1, keepdims=True) + eps)
+    x_hat = (x - x.mean(axis=-1, keepdims=True)) / std
+    return gamma * x_hat + beta, (x_hat, std, gamma)
+
+
+@mistake("11.1", "caches inv_std without keepdims: (...,) instead of (..., 1)")
+def layernorm_forward_cache_flat_inv_std(x, gamma, beta, eps=1e-5):
+    inv_std = 1.0 / np.sqrt(x.var(axis=-1) + eps)
+    x_hat = (x - x.mean(axis=-1, keepdims=True)) * inv_std[..., None]
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+
+
+@mistake("11.3", "caches the normalized x * inv_rms instead of x")
+def rmsnorm_forward_cache_normalized(x, gamma, eps=1e-6):
+    inv_rms = 1.0 / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps)
+    return gamma * x * inv_rms, (x * inv_rms, inv_rms, gamma)

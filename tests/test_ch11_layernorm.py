@@ -79,6 +79,21 @@ def test_layernorm_rows_are_independent(kata, check, rng):
     check.close(alone, whole[1:2], "row 1 alone vs row 1 inside a batch (no batch dependence)")
 
 
+@pytest.mark.exercise("11.1")
+def test_layernorm_forward_cache_is_x_hat_inv_std_gamma(kata, check, rng):
+    x, gamma, beta = sample(rng, (2, 3, 5))
+    _, cache = kata.layernorm_forward(x, gamma, beta, eps=0.1)
+    check.true(isinstance(cache, tuple) and len(cache) == 3,
+               "the cache of layernorm_forward should be (x_hat, inv_std, gamma)", f"it is {type(cache).__name__}")
+    C = x.shape[-1]
+    mean = x.sum(axis=-1, keepdims=True) / C
+    inv_std = 1.0 / np.sqrt(((x - mean) ** 2).sum(axis=-1, keepdims=True) / C + 0.1)  # (2, 3, 1)
+    check.close(cache[0], (x - mean) * inv_std, "cache[0] of layernorm_forward (x_hat)")
+    check.close(cache[1], inv_std, "cache[1] of layernorm_forward on x: (2, 3, 5) "
+                "(inv_std = 1 / sqrt(var + eps), kept as (2, 3, 1) with keepdims=True)")
+    check.close(cache[2], gamma, "cache[2] of layernorm_forward (gamma)", rtol=0, atol=0)
+
+
 # ---------------------------------------------------------------- 11.2 LayerNorm backward
 def ln_grads(kata, x, gamma, beta, dout, eps=1e-5):
     return kata.layernorm_backward(dout, kata.layernorm_forward(x, gamma, beta, eps)[1])
@@ -174,6 +189,18 @@ def test_rmsnorm_zero_row_and_independent_rows(kata, check, rng):
     check.close(out[0], np.zeros(4), "rmsnorm_forward of an all-zero row (eps keeps 0/0 away)")
     alone = check.array(kata.rmsnorm_forward(x[2:], gamma)[0], "rmsnorm_forward")
     check.close(alone, out[2:], "row 2 alone vs row 2 inside a batch (no batch dependence)")
+
+
+@pytest.mark.exercise("11.3")
+def test_rmsnorm_forward_cache_is_x_inv_rms_gamma(kata, check, rng):
+    x, gamma, _ = sample(rng, (2, 3, 5))
+    _, cache = kata.rmsnorm_forward(x, gamma, eps=0.1)
+    check.true(isinstance(cache, tuple) and len(cache) == 3,
+               "the cache of rmsnorm_forward should be (x, inv_rms, gamma)", f"it is {type(cache).__name__}")
+    check.close(cache[0], x, "cache[0] of rmsnorm_forward (x itself, not the normalized x)", rtol=0, atol=0)
+    check.close(cache[1], 1.0 / np.sqrt((x ** 2).sum(axis=-1, keepdims=True) / 5 + 0.1),
+                "cache[1] of rmsnorm_forward on x: (2, 3, 5) (inv_rms, kept as (2, 3, 1))")
+    check.close(cache[2], gamma, "cache[2] of rmsnorm_forward (gamma)", rtol=0, atol=0)
 
 
 # ---------------------------------------------------------------- 11.4 RMSNorm backward
