@@ -239,6 +239,17 @@ def unbroadcast_drops_axes(grad, shape):
     return grad.sum(axis=stretched)
 
 
+@mistake("12.6", "sums away only the FIRST extra leading axis (an if where a loop is needed)")
+def unbroadcast_one_leading_axis(grad, shape):
+    shape = tuple(shape)
+    if grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    grad = grad.sum(axis=stretched, keepdims=True)
+    assert grad.shape == shape, (grad.shape, shape)
+    return grad
+
+
 # ---------------------------------------------------------------- 12.7 Tensor.__mul__
 def _named(method, rule):
     """One factory serves several mistakes; the rule's name keeps their catalogue keys apart."""
@@ -445,3 +456,20 @@ mistake("12.13", "steps up the gradient (+= lr * grad)")(_fit_with("fit_ascends"
 mistake("12.13", "sums the squared errors instead of averaging them")(_fit_with("fit_sum_loss", reduce="sum"))
 mistake("12.13", "zeroes the gradients after backward, before the update")(
     _fit_with("fit_zeroes_late", zero_after_backward=True))
+
+
+@mistake("12.5", "seeds the root with 1.0 instead of unit_gradient(): a Tensor root gets a float")
+def backward_seeds_float(self):
+    self.grad = 1.0
+    for node in reversed(reference_topological_order(self)):
+        node.local_backward()
+
+
+@mistake("12.5", "zeroes every node's grad before the pass: leaves stop accumulating across graphs")
+def backward_zeroes_all(self):
+    order = reference_topological_order(self)
+    for node in order:
+        node.grad = node.unit_gradient() * 0
+    self.grad = self.unit_gradient()
+    for node in reversed(order):
+        node.local_backward()

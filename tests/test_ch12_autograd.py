@@ -275,6 +275,27 @@ def test_backward_deep_chain(kata, check):
 
 
 @pytest.mark.exercise("12.5")
+def test_backward_leaves_accumulate_across_graphs(kata, check):
+    x = kata.Value(3.0)
+    run_backward(check, x * x, "(x * x).backward()")
+    run_backward(check, x * 4.0, "(x * 4).backward()")
+    check.close(x.grad, 10.0, "x.grad after (x * x).backward() then (x * 4).backward() at x = 3 (6 + 4: "
+                "a leaf's grad accumulates over calls; only the root is seeded, nothing is reset)",
+                suspects={"the second backward reset x.grad before adding": 4.0})
+
+
+@pytest.mark.exercise("12.5")
+def test_backward_from_a_tensor_root(kata, check, rng):
+    data = rng.normal(size=(2, 3))
+    x = kata.Tensor(data)
+    y = x.exp().relu()  # provided Tensor operations only; a non-scalar root
+    run_backward(check, y, "y.backward()")
+    check.close(y.grad, np.ones((2, 3)), "y.grad after y.backward() on a (2, 3) Tensor root "
+                "(seed it with self.unit_gradient(): ones of its shape, not the number 1.0)")
+    check.close(x.grad, np.exp(data), "x.grad after exp(x).relu().backward() (= exp(x))")
+
+
+@pytest.mark.exercise("12.5")
 def test_backward_gradient_check(kata, check, rng):
     def f(a, b, c):
         h = (a * b + c).tanh() * a + (b ** 2) / (c * c + 1.0)
