@@ -64,7 +64,12 @@ def _grader_imports(path: Path, module: str) -> set[str]:
                 target = node.module or ""
             found.add(target)
             found.update(f"{target}.{alias.name}" for alias in node.names)
-    return {name for name in found if name.split(".")[0] == "grader" and _module_file(name)}
+    return {name for name in found
+            if name.split(".")[0] == "grader" and (_module_file(name) or _is_package(name))}
+
+
+def _is_package(name: str) -> bool:
+    return GRADER.joinpath(*name.split(".")[1:]).is_dir()
 
 
 def grader_files(extra_sources: list[Path] = ()) -> list[str]:
@@ -81,8 +86,10 @@ def grader_files(extra_sources: list[Path] = ()) -> list[str]:
                 continue
             seen.add(module)
             path = _module_file(module)
-            todo.extend(_grader_imports(path, module) - seen)
-    files = {_module_file(m).relative_to(GRADER.parent).as_posix() for m in seen}
+            if path is not None:  # None: a namespace package, a folder without __init__.py
+                todo.extend(_grader_imports(path, module) - seen)
+    files = {_module_file(m).relative_to(GRADER.parent).as_posix()
+             for m in seen if _module_file(m) is not None}
     return sorted(files)
 
 

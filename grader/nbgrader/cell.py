@@ -1,7 +1,7 @@
 """What an autograder test cell calls, inside the student's kernel (stdlib only).
 
-``check("01.1")`` hands the code this kernel has run (IPython's input history, ``In``) to a
-separate Python process (:mod:`.harness`) that rebuilds the chapter module from it and runs
+``check("01.1")`` hands the notebook's code (see "Which code" below) to a separate Python
+process (:mod:`.harness`) that rebuilds the chapter module from it and runs
 the exercise's graded tests; then it prints a summary and turns it into an nbgrader score:
 
 - every test passes: returns the exercise's points (the cell's output);
@@ -13,16 +13,24 @@ The separate process keeps the kernel's state out of the verdict: a cell that pa
 ``numpy.testing`` or pytest in the kernel, calls ``os._exit`` inside an exercise, or loops
 forever changes nothing in the kernel's grading but that exercise's own result. The time limit
 comes from ``settings.json`` and stays below nbgrader's per-cell timeout.
+
+Which code: while a student works, what the kernel has run (IPython's ``In``: the last run of
+each cell counts); while nbgrader grades or validates, the notebook file's code cells in order,
+the same input ``kata grade`` reads. In that second case one process tests the exercise and
+those after it, and the results are kept for the next test cells (keyed by a hash of the
+learner's cells), so a notebook costs one test process, not one per exercise.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -31,6 +39,11 @@ HARNESS = HERE / "grader" / "nbgrader" / "harness.py"
 
 class TestsFailed(AssertionError):
     """No test of the exercise passed; the message is the summary."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows these lines instead of a traceback through this module: the summary
+        # is the whole story, and formatting a full traceback costs a second per cell.
+        return [f"{type(self).__name__}: {self}"]
 
 
 def history() -> list[str]:
@@ -43,6 +56,45 @@ def history() -> list[str]:
     return list(shell.history_manager.input_hist_parsed) if shell is not None else []
 
 
+def notebook_cells(path: Path) -> list[str] | None:
+    """The code cells of the notebook file at ``path``, in order, as IPython would run them."""
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+        transform = TransformerManager().transform_cell
+    except ImportError:
+        def transform(text):
+            return text
+    sources = []
+    for cell in cells:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            text = cell.get("source", "")
+            text = text if isinstance(text, str) else "".join(text)
+            try:
+                sources.append(transform(text))
+            except SyntaxError:
+                sources.append(text)
+    return sources
+
+
+def graded_sources(settings: dict) -> tuple[list[str], bool]:
+    """(cell sources, whether they are the whole notebook).
+
+    While nbgrader grades or validates (it sets NBGRADER_EXECUTION), the notebook *file* beside
+    this folder: every code cell in order, the rule ``kata grade`` applies to the same file.
+    Otherwise (a student at work), what this kernel has run: the last run of each cell counts,
+    saved or not.
+    """
+    if os.environ.get("NBGRADER_EXECUTION") in ("autograde", "validate"):
+        sources = notebook_cells(HERE.parent / f"{settings['module']}.ipynb")
+        if sources is not None:
+            return sources, True
+    return history(), False
+
+
 def _tail(path: Path, size: int = 1500) -> str:
     try:
         with open(path, "rb") as fh:
@@ -52,32 +104,38 @@ def _tail(path: Path, size: int = 1500) -> str:
         return ""
 
 
-def run_tests(exercise_id: str, sources: list[str], time_limit: float) -> dict:
-    """Run the harness; returns {"collected", "records", "done", "problem"}."""
+def run_tests(exercise_ids: list[str], sources: list[str], time_limit: float) -> dict:
+    """Run the harness on ``exercise_ids``; returns the raw outcome::
+
+        {"collected": [[exercise, test], ...] or None, "records": [...], "done": bool,
+         "problem": "" or why the process did not finish}
+    """
     with tempfile.TemporaryDirectory(prefix="kata-cell-") as scratch:
         scratch = Path(scratch)
         cells, results, log = scratch / "cells.json", scratch / "results.jsonl", scratch / "log.txt"
         cells.write_text(json.dumps(sources), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
         env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        command = [sys.executable, "-I", str(HARNESS), "--bundle", str(HERE),
-                   "--exercise", exercise_id, "--cells", str(cells), "--results", str(results)]
-        problem = ""
+        command = [sys.executable, "-I", str(HARNESS), "--bundle", str(HERE), "--exercise",
+                   ",".join(exercise_ids), "--cells", str(cells), "--results", str(results)]
+        problem, timed_out = "", False
         with open(log, "wb") as out:
             proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                     cwd=scratch, env=env, start_new_session=True)
             try:
                 proc.wait(timeout=time_limit)
             except subprocess.TimeoutExpired:
-                problem = (f"the tests did not finish within {time_limit:g} s (an endless loop?), "
-                           "so the tests that had not reported count as failed")
+                timed_out = True
+                problem = (f"the tests did not finish within {time_limit:g} s (an endless loop?); "
+                           "tests that had not reported count as failed")
             finally:
                 try:
                     os.killpg(proc.pid, signal.SIGKILL)  # the process and anything it started
                 except (ProcessLookupError, PermissionError):
                     pass
                 proc.wait()
-        outcome = {"collected": None, "records": [], "done": False, "problem": problem}
+        outcome = {"collected": None, "records": [], "done": False, "problem": problem,
+                   "timed_out": timed_out, "ended": time.time(), "started": None}
         if results.is_file():
             for line in results.read_text(encoding="utf-8", errors="replace").splitlines():
                 try:
@@ -85,18 +143,76 @@ def run_tests(exercise_id: str, sources: list[str], time_limit: float) -> dict:
                 except json.JSONDecodeError:
                     continue
                 if "collected" in record and outcome["collected"] is None:
-                    outcome["collected"] = list(record["collected"])
+                    outcome["collected"] = [list(pair) for pair in record["collected"]]
+                    outcome["started"] = record.get("t")
                 elif "test" in record:
                     outcome["records"].append(record)
                 elif record.get("done"):
                     outcome["done"] = True
         if not outcome["done"] and not problem:
             outcome["problem"] = (f"the test process ended early (exit code {proc.returncode}) "
-                                  "before reporting every test")
+                                  "before every test had reported")
             detail = _tail(log)
             if outcome["collected"] is None and detail:
                 outcome["problem"] += ":\n" + detail
         return outcome
+
+
+def for_exercise(outcome: dict, exercise_id: str) -> dict:
+    """The part of a run's outcome that concerns one exercise; complete when all its tests
+    reported (then the run's problem, which came later, is not this exercise's)."""
+    collected = [test for ex, test in outcome["collected"] or [] if ex == exercise_id]
+    records = [r for r in outcome["records"] if r.get("exercise") == exercise_id]
+    reported = {r["test"] for r in records}
+    complete = outcome["collected"] is not None and all(t in reported for t in collected)
+    return {"collected": collected if outcome["collected"] is not None else None,
+            "records": records, "complete": complete or outcome["done"],
+            "problem": "" if complete else outcome["problem"]}
+
+
+def _key(sources: list[str], known: set[str]) -> str:
+    """What the rebuilt module depends on: the learner's cells (the kata's own are skipped)."""
+    mine = [s for s in sources if s.strip() and s.strip() not in known]
+    return hashlib.sha256(json.dumps(mine).encode("utf-8")).hexdigest()
+
+
+# (key, exercise) -> its outcome. One run tests this exercise and the ones after it, so the
+# next test cells of an unchanged notebook answer at once instead of starting Python again.
+_RESULTS: dict[tuple[str, str], dict] = {}
+
+
+def results_for(exercise_id: str, settings: dict, sources: list[str], ahead: bool) -> dict:
+    """The outcome of the exercise's tests on ``sources``; with ``ahead`` (a whole notebook,
+    whose later cells are already known) the same run tests the exercises after it too."""
+    key = _key(sources, {text.strip() for text in settings["known_cells"]})
+    if (key, exercise_id) in _RESULTS:
+        return _RESULTS[(key, exercise_id)]
+    order = list(settings["exercises"])
+    todo = [ex for ex in order[order.index(exercise_id):] if (key, ex) not in _RESULTS]
+    todo = todo if ahead else [exercise_id]
+    outcome = run_tests(todo, sources, float(settings["time_limit"]))
+    mine = for_exercise(outcome, exercise_id)
+    for ex in todo:
+        part = for_exercise(outcome, ex)
+        if part["complete"] and not part["problem"]:
+            _RESULTS[(key, ex)] = part
+        elif outcome["collected"] is not None:
+            if _to_blame(outcome, todo, ex, float(settings["time_limit"])):
+                _RESULTS[(key, ex)] = part
+            break  # the exercises after it did not run: their own cells run them
+    return mine
+
+
+def _to_blame(outcome: dict, todo: list[str], exercise_id: str, time_limit: float) -> bool:
+    """Whether the first unfinished exercise of a run caused the crash or timeout itself:
+    a crash always; a timeout when it ran first or used at least half the time on its own
+    (else the exercises before it used the time, and its own cell runs it again)."""
+    if not outcome["timed_out"] or exercise_id == todo[0]:
+        return True
+    before = [r["t"] for r in outcome["records"]
+              if r.get("exercise") in todo[: todo.index(exercise_id)] and "t" in r]
+    started = max(before, default=outcome["started"] or outcome["ended"])
+    return outcome["ended"] - started >= time_limit / 2
 
 
 def summarize(exercise_id: str, info: dict, outcome: dict) -> tuple[float, list[str]]:
@@ -131,10 +247,9 @@ def summarize(exercise_id: str, info: dict, outcome: dict) -> tuple[float, list[
 
 def check(exercise_id: str):
     """Run the exercise's graded tests on this notebook's code: the test cells' one call."""
-    __tracebackhide__ = True  # IPython shows the message, not this module's frames
     settings = json.loads((HERE / "settings.json").read_text(encoding="utf-8"))
     info = settings["exercises"][exercise_id]
-    outcome = run_tests(exercise_id, history(), float(settings["time_limit"]))
+    outcome = results_for(exercise_id, settings, *graded_sources(settings))
     points, lines = summarize(exercise_id, info, outcome)
     if points <= 0:
         raise TestsFailed("\n".join(lines))

@@ -1,6 +1,6 @@
 """The separate test process of a notebook's test cell (a script; stdlib only until it runs).
 
-``python -I kata_tests/grader/nbgrader/harness.py --bundle kata_tests --exercise 01.1
+``python -I kata_tests/grader/nbgrader/harness.py --bundle kata_tests --exercise 01.1,01.2
 --cells cells.json --results results.jsonl`` (started by :mod:`.cell`, in its own session):
 
 1. copies the allow-listed files of the bundle (``settings.json``: grader modules, the test
@@ -8,9 +8,9 @@
    submission added beside them are never imported, and puts only that folder on ``sys.path``;
 2. rebuilds the chapter module from the cell sources by the rule of :mod:`.splice` and writes
    it as ``exercises/chNN_x.py`` beside the provided modules;
-3. runs the chapter's graded tests of the one exercise with the kata's pytest plugin, exactly
-   as ``kata check`` does, writing one JSON line per test as soon as it ends, so the results
-   of earlier tests survive a crash.
+3. runs the chapter's graded tests of the given exercises with the kata's pytest plugin,
+   exactly as ``kata check`` does, writing one JSON line per test as soon as it ends, so the
+   results of earlier tests survive a crash.
 
 What this process does not stop: the learner's code runs in it (that is how the tests call
 it), so code inside an exercise can still patch this process. ``kata grade`` keeps the
@@ -25,6 +25,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -35,16 +36,22 @@ class Recorder:
         self.out = open(path, "a", encoding="utf-8")
 
     def write(self, record: dict) -> None:
+        record["t"] = time.time()  # lets the test cell tell which exercise used up the time
         self.out.write(json.dumps(record) + "\n")
         self.out.flush()
 
     def pytest_collection_finish(self, session) -> None:
-        self.write({"collected": [item.name for item in session.items]})
+        collected = []
+        for item in session.items:
+            mark = item.get_closest_marker("exercise")
+            collected.append([mark.args[0] if mark and mark.args else "", item.name])
+        self.write({"collected": collected})
 
     def pytest_runtest_logreport(self, report) -> None:
         props = dict(report.user_properties)
         if "kata_status" in props and (report.when == "call" or report.failed):
-            self.write({"test": report.nodeid.split("::")[-1], "status": props["kata_status"],
+            self.write({"exercise": props.get("kata_exercise", ""),
+                        "test": report.nodeid.split("::")[-1], "status": props["kata_status"],
                         "message": props.get("kata_message", "")})
 
 
@@ -58,7 +65,7 @@ def _copy(files: list[str], source: Path, target: Path) -> None:
         shutil.copyfile(src, dst)
 
 
-def run(bundle: Path, exercise_id: str, sources: list[str], results: Path) -> int:
+def run(bundle: Path, exercise_ids: list[str], sources: list[str], results: Path) -> int:
     settings = json.loads((bundle / "settings.json").read_text(encoding="utf-8"))
     module = settings["module"]
     with tempfile.TemporaryDirectory(prefix="kata-nb-") as scratch:
@@ -67,6 +74,9 @@ def run(bundle: Path, exercise_id: str, sources: list[str], results: Path) -> in
         _copy(settings["package_files"], bundle.parent / settings["package"], root / "exercises")
         sys.path.insert(0, str(root))
         os.chdir(root)
+        # Only the plugins the graded tests use: entry-point plugins of whatever else is
+        # installed (jupyter brings several) double the start-up time of every test cell.
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         import pytest
 
         from grader.manifest import load_manifest
@@ -77,8 +87,9 @@ def run(bundle: Path, exercise_id: str, sources: list[str], results: Path) -> in
         source = rebuild(stub, chapter, sources, settings["known_cells"])
         (root / "exercises" / f"{module}.py").write_text(source, encoding="utf-8")
         recorder = Recorder(results)
-        args = [f"tests/test_{module}.py", f"--exercise={exercise_id}", f"--rootdir={root}",
-                "-c", str(root / "pytest.ini"), "-q", "-p", "no:cacheprovider"]
+        args = [f"tests/test_{module}.py", f"--exercise={','.join(exercise_ids)}", f"--rootdir={root}",
+                "-c", str(root / "pytest.ini"), "-q", "-p", "no:cacheprovider",
+                "-p", "hypothesis.extra.pytestplugin"]
         code = pytest.main(args, plugins=[recorder])
         recorder.write({"done": True, "exit": int(code)})
         os.chdir(bundle)  # leave the scratch folder so it can be removed
@@ -88,12 +99,12 @@ def run(bundle: Path, exercise_id: str, sources: list[str], results: Path) -> in
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bundle", type=Path, required=True)
-    parser.add_argument("--exercise", required=True)
+    parser.add_argument("--exercise", required=True, help="NN.M[,NN.M...]")
     parser.add_argument("--cells", type=Path, required=True, help="JSON list of cell sources")
     parser.add_argument("--results", type=Path, required=True)
     args = parser.parse_args(argv)
     sources = json.loads(args.cells.read_text(encoding="utf-8"))
-    return run(args.bundle.resolve(), args.exercise, sources, args.results.resolve())
+    return run(args.bundle.resolve(), args.exercise.split(","), sources, args.results.resolve())
 
 
 if __name__ == "__main__":
