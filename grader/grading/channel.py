@@ -34,11 +34,16 @@ class RemoteError(Exception):
     """The student's code raised an exception that is not a builtin one (text kept)."""
 
 
-class CallTimeout(Exception):
+class GradingStop(BaseException):
+    """The submission could not answer at all. A ``BaseException``, like KeyboardInterrupt, so
+    that no ``except Exception`` in a test (or in ``check.raises``) mistakes it for an answer."""
+
+
+class CallTimeout(GradingStop):
     """The student's code did not answer in time; its worker was killed."""
 
 
-class WorkerCrashed(Exception):
+class WorkerCrashed(GradingStop):
     """The worker died (os._exit, a signal, a resource limit) or broke the channel."""
 
 
@@ -241,10 +246,13 @@ class Sandbox:
     # -- children ---------------------------------------------------------------------------
     def spawn(self, config: dict, timeout: float) -> None:
         """Fork a fresh child for one exercise (ending the current one first)."""
+        if self.child_active:
+            try:
+                self.end_child(timeout)
+            except (CallTimeout, WorkerCrashed):
+                self.kill()  # the previous exercise's child misbehaved: start afresh, blame no one
         if not self.alive:
             self.start()
-        if self.child_active:
-            self.end_child(timeout)
         deadline = time.monotonic() + timeout
         encoder = wire.Encoder(self._not_data)
         self._seq += 1
@@ -293,7 +301,14 @@ class Sandbox:
                 started = time.monotonic()
                 self._serve_callback(reply, decoder, deadline)
                 deadline += time.monotonic() - started  # the test's own time does not count
+            if reply.get("event") == "idle":  # the zygote: our child is gone
+                self.child_active = False
+                status = reply.get("ok")
+                raise WorkerCrashed("the submission's process ended while "
+                                    f"answering {message.get('op')} (wait status "
+                                    f"{status[0] if isinstance(status, list) and status else '?'})")
             if reply.get("seq") != seq:
+                self.kill()
                 raise WorkerCrashed(f"reply {reply.get('seq')!r} to request {seq}: the channel "
                                     "is out of step")
             states = reply.get("rng")

@@ -143,7 +143,7 @@ def add_parsers(sub) -> None:
                    help="auto: bubblewrap when it works here, else process isolation")
     p.add_argument("--memory", type=int, default=4096, metavar="MiB",
                    help="address-space limit of a worker (default 4096)")
-    p.add_argument("--processes", type=int, default=64, help=argparse.SUPPRESS)
+    p.add_argument("--processes", type=int, default=32, help=argparse.SUPPRESS)
     p.add_argument("--student-timeout", type=float, default=1800.0, metavar="S",
                    help="wall-clock limit for one student (default 1800)")
     p.add_argument("--keep-work", action="store_true", help=argparse.SUPPRESS)

@@ -31,6 +31,8 @@ from grader.grading.scoring import StudentResult, failed_everything, read_stream
 from grader.grading.workspace import prepare
 from grader.manifest import Exercise, Manifest
 
+GRADER_HOME = Path(__file__).resolve().parents[2]  # the folder that holds the grader package
+
 
 @dataclass
 class Options:
@@ -94,7 +96,8 @@ def pytest_env(manifest: Manifest, work: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PYTEST_", "PYTHON", "KATA_", "COV_", "HYPOTHESIS"))}
     env.update({"PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-                "TMPDIR": str(work / "tmp"), "PYTHONPATH": str(manifest.root),
+                "TMPDIR": str(work / "tmp"), "PYTHONPATH": os.pathsep.join(dict.fromkeys(
+                    [str(manifest.root), str(GRADER_HOME)])),
                 "KATA_ROOT": str(manifest.root)})
     return env
 

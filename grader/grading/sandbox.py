@@ -39,7 +39,7 @@ SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
 class Limits:
     memory_mb: int = 4096       # address space of each worker process
     cpu_seconds: int = 600      # CPU time of one exercise's child (a safety net: wall time rules)
-    processes: int = 64         # processes and threads of the job's uid
+    processes: int = 32         # processes and threads of the job's uid
     file_mb: int = 64           # largest file the worker may write
     open_files: int = 256
     tmp_mb: int = 64            # size of the private /tmp (bubblewrap)

@@ -11,9 +11,10 @@ Only files in ``sub/`` can be imported from it. Before a chapter module runs, th
 definitions of the job's prerequisites are spliced into its source (see :mod:`.splice`).
 
 With ``fallback`` (per-exercise isolation), a chapter that the module under test imports and
-that fails to import (a syntax error, an exception at import) is replaced by its stub plus the
-spliced prerequisites: a broken early chapter does not zero later ones. The module under test
-itself never falls back.
+that raises while being imported (a syntax error, a NameError at module level, ``sys.exit``)
+is replaced by its stub plus the spliced prerequisites: a broken early chapter does not zero
+later ones. Chapters the module under test does not import are never run. The module under
+test itself never falls back.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class StudentPackage:
         self.inject = inject            # {module: [[symbol, definition], ...]}
         self.fallback = fallback
         self.replaced: dict[str, str] = {}  # module -> why its stub was used instead
+        self.under_test: str | None = None
         self.available = {f[:-3] for f in os.listdir(sub_dir) if f.endswith(".py")}
 
     # -- importlib protocol (a meta path finder and its loader) ----------------------
@@ -60,6 +62,20 @@ class StudentPackage:
 
     def exec_module(self, module):
         short = "__init__" if module.__name__ == self.name else module.__name__[len(self.name) + 1:]
+        guarded = self.fallback and short != self.under_test and CHAPTER.match(short) \
+            and os.path.isfile(os.path.join(self.stubs_dir, f"{short}.py"))
+        try:
+            self._run(module, short)
+        except BaseException as err:  # noqa: BLE001 - SystemExit at import is a broken chapter too
+            if not guarded:
+                raise
+            self.replaced[short] = f"{type(err).__name__}: {err}"[:300]
+            for key in [k for k in module.__dict__ if k not in ("__name__", "__spec__", "__loader__",
+                                                                  "__package__", "__path__")]:
+                del module.__dict__[key]
+            self._run(module, short)
+
+    def _run(self, module, short: str) -> None:
         source = self.source(short)
         code = compile(source, self._path(short), "exec", dont_inherit=True)
         module.__file__ = self._path(short)
@@ -85,25 +101,9 @@ class StudentPackage:
         sys.meta_path.insert(0, self)
 
     def load(self, module: str):
-        """Import ``module`` of the package, after its dependency chapters (with fallback)."""
+        """Import ``module`` of the package (the module under test: it never falls back)."""
         if module not in self.available or not CHAPTER.match(module):
             raise ModuleNotFoundError(f"no chapter module {module!r} in this job")
+        self.under_test = module
         importlib.import_module(self.name)
-        if self.fallback:
-            for other in sorted(m for m in self.available if CHAPTER.match(m) and m < module):
-                self._load_or_replace(other)
         return importlib.import_module(f"{self.name}.{module}")
-
-    def _load_or_replace(self, short: str) -> None:
-        fullname = f"{self.name}.{short}"
-        if fullname in sys.modules:
-            return
-        try:
-            importlib.import_module(fullname)
-        except BaseException as err:  # noqa: BLE001 - SystemExit at import is a broken chapter too
-            for name in [n for n in sys.modules if n == fullname]:
-                del sys.modules[name]
-            if not os.path.isfile(os.path.join(self.stubs_dir, f"{short}.py")):
-                raise
-            self.replaced[short] = f"{type(err).__name__}: {err}"[:300]
-            importlib.import_module(fullname)

@@ -38,7 +38,7 @@ MAGIC = b"KAT1"
 PREFIX = struct.Struct("!4sIQ")
 LENGTH = struct.Struct("!Q")
 
-MAX_FRAME = 512 * 2**20      # bytes in one frame (JSON plus buffers)
+MAX_FRAME = 256 * 2**20      # bytes in one frame (JSON plus buffers)
 MAX_BUFFERS = 100_000
 MAX_DEPTH = 64               # nesting of containers
 MAX_ITEMS = 2_000_000        # values in one message
