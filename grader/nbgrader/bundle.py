@@ -5,7 +5,8 @@
                   (never its own reference).
 ``kata_tests/``   what the test cells run: ``cell.py`` (kernel side), the grader modules the
                   pytest plugin and the harness need (found by following their imports), the
-                  chapter's graded test file, its stub, the manifest, and ``settings.json``,
+                  chapter's graded test file, its stub (``stub.py``), the manifest, and
+                  ``settings.json``,
                   which lists every file the harness may copy (nothing else is ever imported).
 
 nbgrader copies both folders into the release, and ``autograde`` copies them again from
@@ -23,7 +24,7 @@ import grader
 from grader.manifest import MANIFEST_NAME, Chapter, Manifest
 from grader.nbgrader.names import BUNDLE, PACKAGE
 from grader.nbgrader.notebook import known_cells
-from grader.stubgen import generate_stub
+from grader.stubgen import CHAPTER_FILE, generate_stub
 
 GRADER = Path(grader.__file__).resolve().parent
 ENTRY_POINTS = ("grader.plugin", "grader.nbgrader.harness")
@@ -111,15 +112,40 @@ def package_modules(manifest: Manifest, chapter: Chapter) -> list[str]:
     return ["__init__.py"] + sorted(f"{name}.py" for name in seen)
 
 
+def package_aliases(chapters: list[str]) -> str:
+    """Code for dlf/__init__.py that makes ``dlf.ch02_dense`` import ``dlf/_ch02_dense.py``.
+
+    Earlier chapters ship under another name so that no file in a submission is named like a
+    chapter file: a grader that collects ``chNN_x.py`` files from a student's folder must never
+    find the reference there.
+    """
+    if not chapters:
+        return ""
+    names = ", ".join(repr(name[:-3]) for name in chapters)
+    return (
+        "\n\n# Earlier chapters (the reference) ship as _chNN_x.py; import them as dlf.chNN_x.\n"
+        "import importlib as _importlib\n"
+        "import sys as _sys\n\n"
+        f"for _name in ({names},):\n"
+        "    globals()[_name] = _importlib.import_module(f\"._{_name}\", __name__)\n"
+        '    _sys.modules[f"{__name__}.{_name}"] = globals()[_name]\n'
+    )
+
+
 def write_bundle(manifest: Manifest, chapter: Chapter, notebook: dict, folder: Path,
                  time_limit: float) -> None:
     """Write ``dlf/`` and ``kata_tests/`` for ``chapter`` into the assignment ``folder``."""
     root = manifest.root
     package = folder / PACKAGE
     package.mkdir(parents=True, exist_ok=True)
-    modules = package_modules(manifest, chapter)
-    for name in modules:
-        shutil.copyfile(root / "solutions" / name, package / name)
+    stored = {}  # file name in dlf/ -> the module's real file name
+    for name in package_modules(manifest, chapter):
+        stored[f"_{name}" if CHAPTER_FILE.match(name) else name] = name
+    for kept, name in stored.items():
+        text = (root / "solutions" / name).read_text(encoding="utf-8")
+        if kept == "__init__.py":
+            text += package_aliases([n for k, n in stored.items() if k != n])
+        (package / kept).write_text(text, encoding="utf-8")
 
     bundle = folder / BUNDLE
     tests = [root / chapter.test_file] + sorted(
@@ -134,9 +160,7 @@ def write_bundle(manifest: Manifest, chapter: Chapter, notebook: dict, folder: P
     shutil.copyfile(root / MANIFEST_NAME, bundle / MANIFEST_NAME)
     shutil.copyfile(GRADER / "nbgrader" / "cell.py", bundle / "cell.py")
     reference = (root / "solutions" / f"{chapter.module}.py").read_text(encoding="utf-8")
-    (bundle / "stub").mkdir(exist_ok=True)
-    (bundle / "stub" / f"{chapter.module}.py").write_text(generate_stub(reference, chapter),
-                                                          encoding="utf-8")
+    (bundle / "stub.py").write_text(generate_stub(reference, chapter), encoding="utf-8")
     (bundle / "conftest.py").write_text(CONFTEST, encoding="utf-8")
     (bundle / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
     (bundle / "__init__.py").write_text(INIT, encoding="utf-8")
@@ -148,8 +172,8 @@ def write_bundle(manifest: Manifest, chapter: Chapter, notebook: dict, folder: P
         "exercises": {ex.id: {"title": ex.title, "symbol": ex.symbol, "points": ex.points}
                       for ex in chapter.exercises},
         "files": sorted(files + [f"tests/{t.name}" for t in tests] + [
-            MANIFEST_NAME, "conftest.py", "pytest.ini", f"stub/{chapter.module}.py"]),
-        "package_files": modules,
+            MANIFEST_NAME, "conftest.py", "pytest.ini", "stub.py"]),
+        "package_files": stored,
         "known_cells": known_cells(notebook),
     }
     (bundle / "settings.json").write_text(json.dumps(settings, indent=1) + "\n", encoding="utf-8")

@@ -83,7 +83,7 @@ def run(bundle: Path, exercise_ids: list[str], sources: list[str], results: Path
         from grader.nbgrader.splice import rebuild
 
         chapter = load_manifest(root).chapter(settings["chapter"])
-        stub = (root / "stub" / f"{module}.py").read_text(encoding="utf-8")
+        stub = (root / "stub.py").read_text(encoding="utf-8")
         source = rebuild(stub, chapter, sources, settings["known_cells"])
         (root / "exercises" / f"{module}.py").write_text(source, encoding="utf-8")
         recorder = Recorder(results)
