@@ -193,7 +193,8 @@ def _process_launch(kata: Path, scratch: Path, repo_root: Path, spec: dict, uid:
     read = python_dirs(repo_root) + [d for d in SYSTEM_DIRS if os.path.isdir(d)] \
         + ["/etc/ld.so.cache", str(kata)]
     spec = {**spec, "kill_scope": "uid" if uid is not None else "group",
-            "base": str(kata), "open_base": True}
+            "base": str(kata), "open_base": True,
+            "remap": python_dirs(repo_root) if uid is not None else []}
     spec["confine"] = {**spec["confine"], "unshare_net": True,
                        "landlock": {"read": read, "write": [str(scratch), os.devnull]
                                     + ([str(share)] if share is not None else [])}}

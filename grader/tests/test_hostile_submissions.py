@@ -221,7 +221,7 @@ def runtime_attacks(course: Path, subs: Path, out: Path, port: int) -> dict[str,
                     pass
             return 0.0
         """),
-        "fake_pass_output": "print('===== 50 passed in 0.01s =====')\n" + body("""
+        "fake_pass_output": "".join([body("""
             import os, sys
             banner = "============ 50 passed in 0.01s ============\\n"
             print(banner)
@@ -229,7 +229,7 @@ def runtime_attacks(course: Path, subs: Path, out: Path, port: int) -> dict[str,
             os.write(1, banner.encode())
             os.write(2, banner.encode())
             return 0.0
-        """),
+        """), "\nprint('===== 50 passed in 0.01s =====')\n"]),
         "pytest_skip": body("import pytest\npytest.skip('nothing to see')"),
         "unittest_skip": body("import unittest\nraise unittest.SkipTest('skipped')"),
         "patch_numpy_testing": ch01 + textwrap.dedent("""

@@ -83,6 +83,9 @@ def confine(spec: dict) -> dict:
     os.umask(0o077)
     if spec.get("unshare_net"):
         report["network"] = _unshare_net()
+    fence = spec.get("landlock")
+    fence_paths = (landlock.open_paths(fence.get("read", [])),
+                   landlock.open_paths(fence.get("write", []))) if fence else None
     uid, gid = spec.get("uid"), spec.get("gid")
     dropping = uid is not None and os.getuid() == 0
     report["limits"] = set_limits(spec.get("limits", {}), relative_nproc=not dropping
@@ -94,10 +97,9 @@ def confine(spec: dict) -> dict:
         report["uid"] = os.getuid()
     libc = _libc()
     report["no_new_privs"] = libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
-    fence = spec.get("landlock")
-    if fence:
+    if fence_paths:
         try:
-            report["landlock"] = landlock.restrict(fence.get("read", []), fence.get("write", []))
+            report["landlock"] = landlock.restrict(*fence_paths)
         except OSError as err:
             report["landlock"] = f"not applied ({err})"
     return report

@@ -53,12 +53,37 @@ def abi_version() -> int:
     return max(int(version), 0)
 
 
-def restrict(read: list[str], write: list[str]) -> dict:
-    """Allow only reading ``read`` and reading/writing ``write`` (folders or files) from now on.
+def open_paths(paths: list[str]) -> list[tuple[int, bool]]:
+    """(O_PATH descriptor, is a folder) for each path that exists. Open them *before* dropping
+    privileges: a rule can name a folder the dropped uid could not even reach."""
+    opened = []
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        except OSError:
+            continue  # a folder that does not exist here needs no rule
+        opened.append((fd, os.path.isdir(path)))
+    return opened
+
+
+def restrict(read: list[tuple[int, bool]], write: list[tuple[int, bool]]) -> dict:
+    """Allow only reading ``read`` and reading/writing ``write`` (from :func:`open_paths`) from
+    now on; the descriptors are closed.
 
     Returns what was applied: ``{"abi": N, "fs": True, "tcp": bool, "signals": bool}``; raises
     OSError when Landlock is unavailable.
     """
+    try:
+        return _restrict(read, write)
+    finally:
+        for fd, _ in read + write:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _restrict(read, write) -> dict:
     abi = abi_version()
     if abi < 1:
         raise OSError("Landlock is not available in this kernel")
@@ -75,19 +100,11 @@ def restrict(read: list[str], write: list[str]) -> dict:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
     try:
         for paths, rights in ((read, FS_READ), (write, fs)):
-            for path in paths:
-                try:
-                    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-                except OSError:
-                    continue  # a folder that does not exist here needs no rule
-                try:
-                    allowed = rights if os.path.isdir(path) else rights & FS_FILE
-                    rule = PathBeneath(allowed, fd)
-                    if libc.syscall(SYS_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(RULE_PATH_BENEATH),
-                                    ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
-                        raise OSError(ctypes.get_errno(), f"landlock_add_rule failed for {path}")
-                finally:
-                    os.close(fd)
+            for fd, is_dir in paths:
+                rule = PathBeneath(rights if is_dir else rights & FS_FILE, fd)
+                if libc.syscall(SYS_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(RULE_PATH_BENEATH),
+                                ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
+                    raise OSError(ctypes.get_errno(), "landlock_add_rule failed")
         if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS) failed")
         if libc.syscall(SYS_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) < 0:

@@ -296,6 +296,35 @@ def kill_strays(scope: str) -> int:
     return found
 
 
+def remap_import_paths(remap: dict[str, int]) -> int:
+    """Point import paths below ``remap``'s folders at ``/proc/self/fd/N`` (opened as root).
+
+    Without a mount namespace, a worker that dropped to a throw-away uid cannot enter a Python
+    installed under a private folder (``/root/.pyenv``); the descriptors opened before the drop
+    still reach it, so later imports (``import socket``, NumPy's lazy submodules) keep working.
+    """
+    def moved(path):
+        if not isinstance(path, str):
+            return path
+        for folder in sorted(remap, key=len, reverse=True):
+            if path == folder or path.startswith(folder + os.sep):
+                return f"/proc/self/fd/{remap[folder]}{path[len(folder):]}"
+        return path
+
+    count = 0
+    sys.path[:] = [moved(p) for p in sys.path]
+    for module in list(sys.modules.values()):
+        paths = getattr(module, "__path__", None)
+        if isinstance(paths, list):
+            new = [moved(p) for p in paths]
+            count += sum(a != b for a, b in zip(paths, new))
+            paths[:] = new
+    sys.path_importer_cache.clear()
+    import importlib
+    importlib.invalidate_caches()
+    return count
+
+
 def run_child(spec: dict) -> None:
     message, buffers = wire.read_frame(FD_IN)
     config = wire.Decoder(buffers, lambda tag, node: None).decode(message.get("config"))
@@ -327,7 +356,11 @@ def run_zygote(spec: dict) -> None:
             __import__(name)
         except ImportError:
             pass
+    remap = {folder: os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+             for folder in spec.get("remap", []) if os.path.isdir(folder)}
     report = confine.confine(spec.get("confine", {}))
+    if remap:
+        report["import_paths"] = remap_import_paths(remap)
     libc = confine._libc()
     report["subreaper"] = libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
     scope = spec.get("kill_scope", "group")
