@@ -19,6 +19,7 @@ from pathlib import Path
 
 from grader import board, progress
 from grader import demo
+from grader.grading import commands as grading_commands
 from grader.manifest import Exercise, Manifest, ManifestError, load_manifest
 from grader.nbgrader import course as nbgrader_course
 from grader.reset import restore_symbol
@@ -206,12 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="only report stale stubs")
     nbgrader_course.add_parser(sub)
     demo.add_parser(sub)
+    grading_commands.add_parsers(sub)
     return parser
 
 
 COMMANDS = {"list": cmd_list, "check": cmd_check, "hint": cmd_hint, "watch": cmd_watch,
             "reset": cmd_reset, "verify": cmd_verify, "stubs": cmd_stubs,
-            "nbgrader": nbgrader_course.cmd_nbgrader, "demo": demo.cmd_demo}
+            "nbgrader": nbgrader_course.cmd_nbgrader, "demo": demo.cmd_demo,
+            **grading_commands.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,8 +34,13 @@ def selected_exercises(manifest: Manifest, selectors: list[str], echo=print) -> 
 
 def options_from(manifest: Manifest, args, echo=print) -> Options:
     limits = sandbox.Limits(memory_mb=args.memory, processes=args.processes)
+    isolate = not args.no_isolation
+    if isolate and not (manifest.root / "solutions").is_dir():
+        echo("kata grade: no solutions/ here (a student release?): prerequisites are the "
+             "student's own (--no-isolation)")
+        isolate = False
     return Options(exercises=selected_exercises(manifest, args.only, echo),
-                   isolate=not args.no_isolation, call_timeout=args.call_timeout,
+                   isolate=isolate, call_timeout=args.call_timeout,
                    student_timeout=args.student_timeout, sandbox=args.sandbox, limits=limits,
                    hidden_feedback=args.hidden_feedback, keep_work=args.keep_work)
 
