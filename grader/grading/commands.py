@@ -10,15 +10,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from grader.grading import sandbox
-from grader.grading.batch import GradeError, check_folders, grade_all, sandbox_line
-from grader.grading.collect import list_entries
-from grader.grading.engine import Options, test_files
 from grader.manifest import Exercise, Manifest
+
+# The grading machinery is imported inside the commands: the learner's `kata` stays quick.
 
 
 def selected_exercises(manifest: Manifest, selectors: list[str], echo=print) -> list[Exercise]:
     """The exercises named by ``--only`` (IDs or chapters), else every exercise with tests."""
+    from grader.grading.engine import test_files
+
     wanted = [s.strip() for opt in selectors for s in opt.split(",") if s.strip()]
     if wanted:
         exercises = {ex.id: ex for s in wanted for ex in manifest.select(s)}
@@ -32,7 +32,10 @@ def selected_exercises(manifest: Manifest, selectors: list[str], echo=print) -> 
     return chosen
 
 
-def options_from(manifest: Manifest, args, echo=print) -> Options:
+def options_from(manifest: Manifest, args, echo=print):
+    from grader.grading import sandbox
+    from grader.grading.engine import Options
+
     limits = sandbox.Limits(memory_mb=args.memory, processes=args.processes)
     isolate = not args.no_isolation
     if isolate and not (manifest.root / "solutions").is_dir():
@@ -46,6 +49,10 @@ def options_from(manifest: Manifest, args, echo=print) -> Options:
 
 
 def cmd_grade(manifest: Manifest, args) -> int:
+    from grader.grading import sandbox
+    from grader.grading.batch import GradeError, check_folders, grade_all, sandbox_line
+    from grader.grading.collect import list_entries
+
     submissions, out = Path(args.submissions), Path(args.out)
     if not submissions.exists():
         print(f"kata grade: {submissions} does not exist", file=sys.stderr)

@@ -54,13 +54,17 @@ class Options:
 
 
 def test_files(manifest: Manifest, exercises: list[Exercise]) -> list[Path]:
-    """Public and hidden test files of the chapters of ``exercises``."""
+    """Public and hidden test files of the chapters of ``exercises``.
+
+    Hidden tests of a chapter live in ``tests/hidden/test_<module>_*.py`` (a basename that
+    differs from the public file's, as pytest's default import mode requires).
+    """
     files = []
     for chapter in sorted({e.chapter.id: e.chapter for e in exercises}.values(), key=lambda c: c.id):
-        for path in (manifest.root / chapter.test_file,
-                     manifest.root / HIDDEN_DIR / f"test_{chapter.module}.py"):
-            if path.is_file():
-                files.append(path)
+        public = manifest.root / chapter.test_file
+        if public.is_file():
+            files.append(public)
+        files.extend(sorted((manifest.root / HIDDEN_DIR).glob(f"test_{chapter.module}_*.py")))
     return files
 
 
