@@ -14,5 +14,6 @@ Folder map (one concept per module; none imports nbgrader, so the kata runs with
 - ``config``    the text of ``nbgrader_config.py`` (timeouts, stderr, feedback, our stubs)
 - ``course``    the course directory, and the ``kata nbgrader`` command
 - ``cell``      runs inside the student's kernel: one test cell's call (stdlib only)
+- ``process``   the kernel's side of the separate test process: start, time limit, results
 - ``harness``   runs in the separate test process: rebuild the module, run pytest, stream results
 """

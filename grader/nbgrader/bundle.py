@@ -3,11 +3,11 @@
 ``dlf/``          the package the notebook's provided cells import from: the kata's provided
                   plumbing and the *reference* of the earlier chapters this chapter imports
                   (never its own reference).
-``kata_tests/``   what the test cells run: ``cell.py`` (kernel side), the grader modules the
-                  pytest plugin and the harness need (found by following their imports), the
-                  chapter's graded test file, its stub (``stub.py``), the manifest, and
-                  ``settings.json``,
-                  which lists every file the harness may copy (nothing else is ever imported).
+``kata_tests/``   what the test cells run: ``cell.py`` and ``process.py`` (kernel side), the
+                  grader modules the pytest plugin and the harness need (found by following
+                  their imports), the chapter's graded test file, its stub (``stub.py``), the
+                  manifest, and ``settings.json``, which lists every file the harness may copy
+                  (nothing else is ever imported).
 
 nbgrader copies both folders into the release, and ``autograde`` copies them again from
 ``source/`` over whatever a submission holds, so a student's edits to them do not count.
@@ -28,6 +28,7 @@ from grader.stubgen import CHAPTER_FILE, generate_stub
 
 GRADER = Path(grader.__file__).resolve().parent
 ENTRY_POINTS = ("grader.plugin", "grader.nbgrader.harness")
+KERNEL_SIDE = ("cell.py", "process.py")  # what the test cells import, as kata_tests.cell
 
 CONFTEST = '"""The graded tests run with the kata\'s pytest plugin."""\n\npytest_plugins = ["grader.plugin"]\n'
 PYTEST_INI = """[pytest]
@@ -158,7 +159,8 @@ def write_bundle(manifest: Manifest, chapter: Chapter, notebook: dict, folder: P
         (bundle / "tests").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(test, bundle / "tests" / test.name)
     shutil.copyfile(root / MANIFEST_NAME, bundle / MANIFEST_NAME)
-    shutil.copyfile(GRADER / "nbgrader" / "cell.py", bundle / "cell.py")
+    for name in KERNEL_SIDE:
+        shutil.copyfile(GRADER / "nbgrader" / name, bundle / name)
     reference = (root / "solutions" / f"{chapter.module}.py").read_text(encoding="utf-8")
     (bundle / "stub.py").write_text(generate_stub(reference, chapter), encoding="utf-8")
     (bundle / "conftest.py").write_text(CONFTEST, encoding="utf-8")

@@ -1,7 +1,7 @@
 """The real nbgrader pipeline on a course that `kata nbgrader` builds (chapters 01-02 only).
 
 generate_assignment -> six submissions -> autograde -> generate_feedback -> export, then every
-score is checked. Slow (about a minute: see docs/nbgrader.md), so it is marked ``nbgrader``
+score is checked, and ``kata grade`` must give the same submitted notebooks the same scores. Slow (about a minute: see docs/nbgrader.md), so it is marked ``nbgrader``
 (``-m "not nbgrader"`` leaves it out) and skipped where nbgrader is not installed; CI installs
 the ``instructor`` extra and runs it.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import pytest
 pytestmark = pytest.mark.nbgrader
 pytest.importorskip("nbgrader")
 
+REPO = Path(__file__).resolve().parents[2]
 TIME_LIMIT = 8  # seconds per test cell: one looping exercise costs this much once
 CHAPTERS = {"ch01_neurons": 7.0, "ch02_dense": 9.0}  # assignment -> total points
 
@@ -93,6 +95,15 @@ def run_nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
+def start_kata_grade(root: Path, submitted: Path, out: Path) -> subprocess.Popen:
+    """``kata grade submitted/ --out OUT`` in the repository copy, in the background."""
+    env = {k: v for k, v in os.environ.items() if k != "KATA_ROOT"}
+    env["PYTHONPATH"] = str(REPO)
+    return subprocess.Popen([sys.executable, "-m", "grader.grading", "grade", str(submitted),
+                             "--out", str(out), "-j", "2"], cwd=root, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
 def _source(cell: dict) -> str:
     return "".join(cell["source"])
 
@@ -151,11 +162,15 @@ def test_nbgrader_pipeline_scores_every_submission(repo_copy, kata_cli, tmp_path
 
     step = run_nbgrader(course, "autograde", "*")
     assert step.returncode == 0, step.stdout[-3000:] + step.stderr[-6000:]
-    graded = time.monotonic()
+    autograded_at = time.monotonic()
+    # kata grade reads the same submitted/ notebooks (alongside, it needs no gradebook)
+    kata_grade = start_kata_grade(root, course / "submitted", tmp_path / "kata-grade")
     step = run_nbgrader(course, "generate_feedback", "*")
     assert step.returncode == 0, step.stdout + step.stderr[-3000:]
     step = run_nbgrader(course, "export")
     assert step.returncode == 0, step.stdout + step.stderr[-3000:]
+    out, _ = kata_grade.communicate(timeout=600)
+    assert kata_grade.returncode == 0, out[-4000:]
 
     with open(course / "grades.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -170,8 +185,17 @@ def test_nbgrader_pipeline_scores_every_submission(repo_copy, kata_cli, tmp_path
         assert (feedback / f"{assignment}.html").is_file()
         assert not (feedback / "kata_tests").exists(), "the graded tests leaked into feedback"
 
+    # one engine, two front doors: kata grade gives every chapter the score nbgrader gave it
+    with open(tmp_path / "kata-grade" / "grades.csv", newline="") as fh:
+        by_kata = {row["student"]: row for row in csv.DictReader(fh)}
+    for (student, assignment), score in expected.items():
+        chapter = assignment[2:4]
+        points = sum(float(v) for k, v in by_kata[student].items()
+                     if re.fullmatch(rf"{chapter}\.\d+", k))  # columns 01.1, 01.2, ...
+        assert points == pytest.approx(score), (student, assignment, by_kata[student])
+
     notebooks = sum(len(a) for a in SUBMISSIONS.values())
-    seconds = graded - ready
+    seconds = autograded_at - ready
     print(f"\nnbgrader pipeline: {notebooks} notebooks autograded in {seconds:.1f} s "
           f"({seconds / len(SUBMISSIONS):.1f} s per student); whole test "
           f"{time.monotonic() - started:.1f} s")
