@@ -30,7 +30,8 @@ GRADER = Path(grader.__file__).resolve().parent
 ENTRY_POINTS = ("grader.plugin", "grader.nbgrader.harness")
 KERNEL_SIDE = ("cell.py", "process.py")  # what the test cells import, as kata_tests.cell
 
-CONFTEST = '"""The graded tests run with the kata\'s pytest plugin."""\n\npytest_plugins = ["grader.plugin"]\n'
+CONFTEST = ('"""The graded tests run with the kata\'s pytest plugin."""\n\n'
+            'pytest_plugins = ["grader.plugin"]\n')
 PYTEST_INI = """[pytest]
 addopts = -p no:cacheprovider
 markers =

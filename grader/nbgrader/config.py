@@ -48,7 +48,7 @@ class KataClearSolutions(ClearSolutions):
         for line in cell.source.split("\\n"):
             if self.begin_solution_delimeter in line:
                 if inside or count >= len(stubs):
-                    raise RuntimeError("unexpected BEGIN SOLUTION in cell " + repr(cell.source[:80]))
+                    raise RuntimeError("unexpected BEGIN SOLUTION: " + repr(cell.source[:80]))
                 inside = True
                 indent = line[: len(line) - len(line.lstrip())]
                 lines.extend(indent + stub for stub in stubs[count])

@@ -69,7 +69,8 @@ def reference_notebook(chapter: Chapter, manifest: Manifest) -> dict:
     return chapter_notebook(chapter, reference, None)
 
 
-def notebook_to_sources(path: str | os.PathLike, manifest: Manifest | None = None) -> dict[str, str]:
+def notebook_to_sources(path: str | os.PathLike,
+                        manifest: Manifest | None = None) -> dict[str, str]:
     """``{"ch01_neurons.py": source}``: the chapter module the notebook at ``path`` submits.
 
     ``manifest`` defaults to the kata checkout found from the current folder (or $KATA_ROOT).

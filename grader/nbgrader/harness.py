@@ -87,7 +87,8 @@ def run(bundle: Path, exercise_ids: list[str], sources: list[str], results: Path
         source = rebuild(stub, chapter, sources, settings["known_cells"])
         (root / "exercises" / f"{module}.py").write_text(source, encoding="utf-8")
         recorder = Recorder(results)
-        args = [f"tests/test_{module}.py", f"--exercise={','.join(exercise_ids)}", f"--rootdir={root}",
+        args = [f"tests/test_{module}.py", f"--exercise={','.join(exercise_ids)}",
+                f"--rootdir={root}",
                 "-c", str(root / "pytest.ini"), "-q", "-p", "no:cacheprovider",
                 "-p", "hypothesis.extra.pytestplugin"]
         code = pytest.main(args, plugins=[recorder])

@@ -59,10 +59,11 @@ def _points(value: float) -> str:
 
 def test_cell_code(exercise: Exercise) -> str:
     return (
-        f'# Autograder test of exercise {exercise.id} "{exercise.title}" ({_points(exercise.points)}).\n'
-        f"# It runs the kata's graded tests of {exercise.id} in a separate Python process, against\n"
-        "# the code this notebook has run, and prints what fails. Score: the share of tests that\n"
-        "# pass. Do not edit this cell: nbgrader restores it before grading.\n"
+        f'# Autograder test of exercise {exercise.id} "{exercise.title}" '
+        f"({_points(exercise.points)}).\n"
+        f"# It runs the kata's graded tests of {exercise.id} in a separate Python process,\n"
+        "# against the code of this notebook, and prints what fails. Score: the share of\n"
+        "# tests that pass. Do not edit this cell: nbgrader restores it before grading.\n"
         f"from {BUNDLE}.cell import check\n"
         f'check("{exercise.id}")'
     )

@@ -53,7 +53,8 @@ def solution_cells(chapter) -> dict[str, str]:
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda ch: ch.module)
 def test_blocks_cut_reference_and_stub_alike_and_join_back(chapter):
     names = set(exercise_blocks(chapter))
-    ref_blocks, stub_blocks = split_blocks(reference(chapter), names), split_blocks(stub(chapter), names)
+    ref_blocks = split_blocks(reference(chapter), names)
+    stub_blocks = split_blocks(stub(chapter), names)
     assert join_blocks(ref_blocks) == reference(chapter)
     assert join_blocks(stub_blocks) == stub(chapter)
     assert [b.name for b in ref_blocks] == [b.name for b in stub_blocks]
@@ -66,7 +67,8 @@ def test_source_notebook_gives_the_reference_and_its_stub_cells_give_the_stub(ch
     path = tmp_path / f"{chapter.module}.ipynb"
     path.write_text(json.dumps(notebook), encoding="utf-8")
     header = HEADER.format(chapter=chapter.id, title=chapter.title, module=chapter.module)
-    assert notebook_to_sources(path, MANIFEST) == {f"{chapter.module}.py": header + reference(chapter)}
+    expected = {f"{chapter.module}.py": header + reference(chapter)}
+    assert notebook_to_sources(path, MANIFEST) == expected
     names = set(exercise_blocks(chapter))
     released = [b.code for b in split_blocks(stub(chapter), names) if b.name]
     assert rebuild(stub(chapter), chapter, released) == stub(chapter)
@@ -213,8 +215,8 @@ def _bundle_cell(course01):
 def test_separate_process_grades_the_notebook_code(course01, monkeypatch):
     shipped = _bundle_cell(course01)
     settings = json.loads((course01 / "kata_tests" / "settings.json").read_text())
-    cells = [cell_text(c) for c in json.loads((course01 / "ch01_neurons.ipynb").read_text())["cells"]
-             if c["cell_type"] == "code"]
+    notebook = json.loads((course01 / "ch01_neurons.ipynb").read_text())
+    cells = [cell_text(c) for c in notebook["cells"] if c["cell_type"] == "code"]
     outcome = shipped.run_tests(["01.1", "01.2", "01.3"], cells, time_limit=60)
     assert outcome["done"] and not outcome["problem"]
     for ex_id, info in settings["exercises"].items():
@@ -226,8 +228,8 @@ def test_os_exit_inside_an_exercise_costs_that_exercise_only(course01):
     shipped = _bundle_cell(course01)
     settings = json.loads((course01 / "kata_tests" / "settings.json").read_text())
     cells = solution_cells(CH01)
-    exiting = cells["neuron_output"].replace("    ### BEGIN SOLUTION",
-                                             "    import os\n    os._exit(0)\n    ### BEGIN SOLUTION")
+    exiting = cells["neuron_output"].replace(
+        "    ### BEGIN SOLUTION", "    import os\n    os._exit(0)\n    ### BEGIN SOLUTION")
     sources = [exiting, cells["layer_output"], cells["batch_output"]]
     result = shipped.results_for("01.1", settings, sources, ahead=True)
     points, lines = shipped.summarize("01.1", settings["exercises"]["01.1"], result)
