@@ -10,8 +10,9 @@ of their exercise, and the fixture asks the active *target*:
 ``MistakeTarget``   the reference with one exercise swapped for a catalogued wrong body
 ==================  ======================================================================
 
-A later grading target runs a submission in a sandboxed worker and hands tests a proxy with
-the same attributes. So tests obey one rule about state: *they never rely on the code under test
+``GradingTarget`` (``grader/grading/target.py``, selected by ``--kata-grade``, used by
+``kata grade``) runs a submission in a sandboxed worker and hands tests a proxy with the same
+attributes. So tests obey one rule about state: *they never rely on the code under test
 changing an array they passed in*. State that lives on (parameters, optimizer moments, running
 statistics, dropout masks) is read back through the learner's own objects, e.g. ``layer.W.data``.
 

@@ -57,7 +57,7 @@ def _unique(submissions: list[Submission]) -> None:
     seen: set[str] = set()
     for sub in submissions:
         name, n = sub.student, 2
-        while name in seen or name in (".work",):
+        while name in seen or name in (".work", "grades.csv"):
             name, n = f"{sub.student}-{n}", n + 1
         sub.student = name
         seen.add(name)
@@ -107,6 +107,7 @@ def grade_all(manifest: Manifest, entries: list[Path], out: Path, options: Optio
     progress.start(len(results))
     lock = threading.Lock()
     running = Running()
+    stopping = threading.Event()  # set on Ctrl-C: results cut short are not saved as finished
 
     def write_csv() -> None:
         finished = [results[name] for name in order if name in results]
@@ -120,6 +121,8 @@ def grade_all(manifest: Manifest, entries: list[Path], out: Path, options: Optio
             result = StudentResult(sub.student, failed_everything(manifest, options.exercises,
                                                                   f"internal error: {err}"),
                                    sub.report(), problem=f"internal error while grading: {err!r}")
+        if stopping.is_set():
+            return result
         _save(out / sub.student, result, print_fingerprint, options)
         with lock:
             results[sub.student] = result
@@ -138,11 +141,13 @@ def grade_all(manifest: Manifest, entries: list[Path], out: Path, options: Optio
                     for future in as_completed(futures):
                         future.result()
                 except BaseException:
+                    stopping.set()
                     for future in futures:
                         future.cancel()
                     running.kill_all()
                     raise
     except KeyboardInterrupt:
+        stopping.set()
         running.kill_all()
         progress.interrupted()
         raise

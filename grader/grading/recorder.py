@@ -14,6 +14,7 @@ with no line is scored 0 ("missing result").
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 HIDDEN_DIR = Path("tests") / "hidden"
@@ -34,6 +35,7 @@ class Recorder:
         self.stream = stream
         self.root = root
         self._fh = open(stream, "a", encoding="utf-8", buffering=1)
+        self.started = time.monotonic()
 
     def _write(self, record: dict) -> None:
         self._fh.write(json.dumps(record) + "\n")
@@ -42,6 +44,7 @@ class Recorder:
     def pytest_collection_finish(self, session) -> None:
         from grader.plugin import EXERCISE_KEY
 
+        self._write({"event": "timing", "collected_after": round(time.monotonic() - self.started, 3)})
         tests = []
         for item in session.items:
             if EXERCISE_KEY not in item.stash:
@@ -58,14 +61,16 @@ class Recorder:
             return
         status = classify(str(props["kata_status"]), str(props.get("kata_message", "")))
         self._write({"event": "test", "nodeid": report.nodeid, "when": report.when,
-                     "status": status, "message": str(props.get("kata_message", ""))[:20000]})
+                     "status": status, "message": str(props.get("kata_message", ""))[:20000],
+                     "seconds": round(float(getattr(report, "duration", 0.0)), 4)})
 
     def sandbox(self, isolation: dict) -> None:
         """The confinement a (re)started worker reported: shown to the instructor."""
         self._write({"event": "sandbox", **isolation})
 
     def pytest_sessionfinish(self, session, exitstatus) -> None:
-        self._write({"event": "end", "exitstatus": int(exitstatus)})
+        self._write({"event": "end", "exitstatus": int(exitstatus),
+                     "seconds": round(time.monotonic() - self.started, 3)})
 
     def close(self) -> None:
         self._fh.close()

@@ -275,6 +275,22 @@ def runtime_attacks(course: Path, subs: Path, out: Path, port: int) -> dict[str,
             return 0.0
         """),
         "huge_reply": body("return np.zeros(2**26)  # 512 MiB, beyond the channel's frame limit"),
+        "read_reference_at_runtime": body(f"""
+            ns = {{"__name__": "stolen"}}
+            exec(open("{course}/solutions/ch01_neurons.py").read(), ns)
+            return ns["layer_output"](inputs, weights, biases)
+        """),
+        "tamper_at_runtime": body(f"""
+            for path in ("{course}/tests/test_ch01_neurons.py", "{course}/solutions/ch01_neurons.py",
+                         "{out}/grades.csv", "{subs}/full/ch01_neurons.py", "/tmp/{MARK}-runtime",
+                         "{Path.home()}/{MARK}-runtime"):
+                try:
+                    with open(path, "w") as fh:
+                        fh.write("score = 100")
+                except OSError:
+                    pass
+            return 0.0
+        """),
     }
 
 
@@ -409,12 +425,14 @@ def honest_entries(course: Path) -> dict[str, dict[str, str]]:
 
 
 # ------------------------------------------------------------------------------ grading
-def run_grade(course: Path, subs: Path, out: Path, only: str, timeout: float = 240) -> dict:
+def run_grade(course: Path, subs: Path, out: Path, only: str, sandbox: str = "auto",
+              timeout: float = 240) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("KATA_ROOT", "PYTEST_ADDOPTS")}
     env["PYTHONPATH"] = str(REPO)
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "grader.grading", "grade", str(subs), "--out", str(out),
-                           "-j", "2", "--only", only, "--call-timeout", str(CALL_TIMEOUT)],
+                           "-j", "2", "--only", only, "--call-timeout", str(CALL_TIMEOUT),
+                           "--sandbox", sandbox],
                           cwd=course, env=env, capture_output=True, text=True, timeout=timeout)
     seconds = time.monotonic() - started
     assert done.returncode == 0, done.stdout + done.stderr
@@ -434,20 +452,21 @@ def hostile(tmp_path_factory):
     tmp_before = {p for p in os.listdir("/tmp") if MARK in p}
     runs = {}
     try:
-        for batch, only in (("runtime", RUNTIME_ONLY), ("files", FILES_ONLY)):
+        for batch, only, sandbox in BATCHES:
             subs, out = base / f"subs-{batch}", base / f"out-{batch}"
             subs.mkdir()
             honest = honest_entries(course)
-            if batch == "runtime":
+            if batch == "files":
+                entries = {**honest, **file_attacks(course, subs, out)}
+            else:
                 entries = {"full": honest["full"]}
                 for name, source in runtime_attacks(course, subs, out, listener.port).items():
-                    entries[name] = {"ch01_neurons.py": source}
-            else:
-                entries = {**honest, **file_attacks(course, subs, out)}
+                    if batch == "runtime" or name in PROCESS_SUBSET:
+                        entries[name] = {"ch01_neurons.py": source}
             for name, content in entries.items():
                 write_entry(subs, name, content)
             course_digest, subs_digest = tree_digest(course), tree_digest(subs)
-            runs[batch] = run_grade(course, subs, out, only)
+            runs[batch] = run_grade(course, subs, out, only, sandbox)
             runs[batch].update(out=out, entries=sorted(entries),
                                course_unchanged=tree_digest(course) == course_digest,
                                subs_unchanged=tree_digest(subs) == subs_digest)
@@ -462,7 +481,11 @@ def hostile(tmp_path_factory):
     return runs
 
 
-RUNTIME = ["loop", "loop_catching_timeouts", "memory_10gib", "os_exit", "sys_exit", "exit_at_import",
+BATCHES = (("runtime", RUNTIME_ONLY, "auto"), ("files", FILES_ONLY, "auto"),
+           ("process", RUNTIME_ONLY, "process"))   # the last: without bubblewrap's namespaces
+PROCESS_SUBSET = ["loop", "fork_daemon", "network", "kill_everything", "read_reference_at_runtime",
+                  "tamper_at_runtime"]   # what process isolation does differently
+RUNTIME = ["read_reference_at_runtime", "tamper_at_runtime", "loop", "loop_catching_timeouts", "memory_10gib", "os_exit", "sys_exit", "exit_at_import",
            "fork_daemon", "fork_bomb", "network", "fake_pass_output", "pytest_skip", "unittest_skip",
            "patch_numpy_testing", "gc_pytest_hooks", "forged_channel_frames", "kill_everything",
            "fill_the_disk", "huge_reply"]
@@ -476,6 +499,12 @@ def test_runtime_attack_scores_zero(hostile, attack):
     assert hostile["runtime"]["grades"][attack] == 0.0, hostile["runtime"]["output"]
 
 
+@pytest.mark.parametrize("attack", PROCESS_SUBSET)
+def test_attack_scores_zero_under_process_isolation(hostile, attack):
+    assert hostile["process"]["grades"][attack] == 0.0, hostile["process"]["output"]
+    assert "Sandbox: process isolation" in hostile["process"]["output"]
+
+
 @pytest.mark.parametrize("attack", FILES)
 def test_file_attack_scores_zero(hostile, attack):
     assert hostile["files"]["grades"][attack] == 0.0, hostile["files"]["output"]
@@ -483,6 +512,7 @@ def test_file_attack_scores_zero(hostile, attack):
 
 def test_honest_submissions_keep_their_scores_next_to_attacks(hostile):
     assert hostile["runtime"]["grades"]["full"] == FULL_RUNTIME
+    assert hostile["process"]["grades"]["full"] == FULL_RUNTIME
     files = hostile["files"]["grades"]
     assert files["full"] == FULL_FILES
     assert files["partial"] == 2.0 + 2.0  # 01.1, and 02.5 graded on reference prerequisites
@@ -504,19 +534,19 @@ def test_statuses_name_what_happened(hostile):
 
 
 def test_grading_is_bounded_in_time(hostile):
-    for batch in ("runtime", "files"):
+    for batch in ("runtime", "files", "process"):
         data = [json.loads((hostile[batch]["out"] / name / "grade.json").read_text())["result"]
                 for name in hostile[batch]["entries"]]
         slowest = max(d["seconds"] for d in data)
         assert slowest < 60, (batch, slowest)
-    assert hostile["runtime"]["seconds"] < 180 and hostile["files"]["seconds"] < 180
+    assert all(hostile[b]["seconds"] < 180 for b in ("runtime", "files", "process"))
 
 
 def test_machine_is_left_clean(hostile):
     assert hostile["strays"] == [], "processes started by submissions are still running"
     assert hostile["received"] == [], "a submission reached the host's network"
     assert not hostile["new_in_home"] and not hostile["new_in_tmp"]
-    for batch in ("runtime", "files"):
+    for batch in ("runtime", "files", "process"):
         run = hostile[batch]
         assert run["course_unchanged"], "a submission changed the course's files"
         assert run["subs_unchanged"], "grading wrote into SUBMISSIONS"
@@ -542,7 +572,7 @@ def test_feedback_reports_ignored_files(hostile):
 
 
 def test_no_stat_surprises_in_out(hostile):
-    for batch in ("runtime", "files"):
+    for batch in ("runtime", "files", "process"):
         for path in hostile[batch]["out"].rglob("*"):
             mode = os.lstat(path).st_mode
             assert stat.S_ISDIR(mode) or stat.S_ISREG(mode), path
