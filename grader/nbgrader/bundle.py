@@ -11,6 +11,9 @@
 
 nbgrader copies both folders into the release, and ``autograde`` copies them again from
 ``source/`` over whatever a submission holds, so a student's edits to them do not count.
+Hidden tests (``tests/hidden/test_<module>_*.py`` in the kata) go to ``kata_tests/tests/hidden/``
+in ``source/``; a hook in ``nbgrader_config.py`` deletes them from the release, and autograde's
+copy from ``source/`` brings them back for grading.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from grader.stubgen import CHAPTER_FILE, generate_stub
 GRADER = Path(grader.__file__).resolve().parent
 ENTRY_POINTS = ("grader.plugin", "grader.nbgrader.harness")
 KERNEL_SIDE = ("cell.py", "process.py")  # what the test cells import, as kata_tests.cell
+HIDDEN = "tests/hidden"  # in source/ (so in autograde's copy), removed from the release
 
 CONFTEST = ('"""The graded tests run with the kata\'s pytest plugin."""\n\n'
             'pytest_plugins = ["grader.plugin"]\n')
@@ -152,13 +156,17 @@ def write_bundle(manifest: Manifest, chapter: Chapter, notebook: dict, folder: P
     bundle = folder / BUNDLE
     tests = [root / chapter.test_file] + sorted(
         p for p in (root / "tests").glob("*.py") if not p.name.startswith("test_"))
-    files = grader_files(tests)
+    hidden = sorted((root / "tests" / "hidden").glob(f"test_{chapter.module}_*.py"))
+    files = grader_files(tests + hidden)
     for rel in files:
         (bundle / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(GRADER.parent / rel, bundle / rel)
     for test in tests:
         (bundle / "tests").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(test, bundle / "tests" / test.name)
+    for test in hidden:
+        (bundle / HIDDEN).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(test, bundle / HIDDEN / test.name)
     shutil.copyfile(root / MANIFEST_NAME, bundle / MANIFEST_NAME)
     for name in KERNEL_SIDE:
         shutil.copyfile(GRADER / "nbgrader" / name, bundle / name)
@@ -177,6 +185,7 @@ def write_bundle(manifest: Manifest, chapter: Chapter, notebook: dict, folder: P
         "files": sorted(files + [f"tests/{t.name}" for t in tests] + [
             MANIFEST_NAME, "conftest.py", "pytest.ini", "stub.py"]),
         "package_files": stored,
+        "hidden_files": [f"{HIDDEN}/{test.name}" for test in hidden],
         "known_cells": known_cells(notebook),
     }
     (bundle / "settings.json").write_text(json.dumps(settings, indent=1) + "\n", encoding="utf-8")

@@ -131,7 +131,7 @@ def summarize(exercise_id: str, info: dict, outcome: dict) -> tuple[float, list[
     for record in outcome["records"]:  # a test's worst report wins (a teardown error, say)
         if record["test"] not in status or status[record["test"]][0] == "passed":
             status[record["test"]] = (record["status"], record["message"])
-    passed = sum(1 for name in collected if status.get(name, ("",))[0] == "passed")
+    passed = sum(1 for test, _ in collected if status.get(test, ("",))[0] == "passed")
     points = info["points"] * passed / len(collected) if collected else 0.0
     head = f"{exercise_id} {info['title']}"
     lines = []
@@ -142,10 +142,10 @@ def summarize(exercise_id: str, info: dict, outcome: dict) -> tuple[float, list[
         return 0.0, lines
     lines.append(f"{head}: {passed}/{len(collected)} tests pass, "
                  f"{points:.4g}/{info['points']:g} points")
-    for name in collected:
-        state, message = status.get(name, ("did not report", ""))
+    for test, label in collected:
+        state, message = status.get(test, ("did not report", ""))
         if state != "passed":
-            lines.append(f"  x {name}: {state}")
+            lines.append(f"  x {label}: {state}")
             lines.extend("    " + line for line in message.splitlines() if line.strip())
     if outcome["problem"]:
         lines.append("  " + outcome["problem"].replace("\n", "\n  "))

@@ -69,6 +69,18 @@ c.GenerateAssignment.preprocessors = [
 ]
 
 
+def keep_hidden_tests_out_of_the_release(assignment, student, notebooks):
+    """generate_assignment copies every file beside a notebook; hidden tests stay in source/
+    (autograde copies them from there)."""
+    for notebook in notebooks:
+        source = Path(notebook).resolve().parent  # source/<assignment>
+        release = source.parents[1] / "release" / source.name
+        shutil.rmtree(release / "{bundle}" / "tests" / "hidden", ignore_errors=True)
+
+
+c.GenerateAssignment.post_convert_hook = keep_hidden_tests_out_of_the_release
+
+
 def keep_tests_out_of_feedback(assignment, student, notebooks):
     """generate_feedback copies every file beside a notebook; the graded tests stay out."""
     for notebook in notebooks:

@@ -10,7 +10,8 @@
    it as ``exercises/chNN_x.py`` beside the provided modules;
 3. runs the chapter's graded tests of the given exercises with the kata's pytest plugin,
    exactly as ``kata check`` does, writing one JSON line per test as soon as it ends, so the
-   results of earlier tests survive a crash.
+   results of earlier tests survive a crash. Hidden tests (``tests/hidden/``, present only
+   while nbgrader grades) run too, reported under a neutral name and without their message.
 
 What this process does not stop: the learner's code runs in it (that is how the tests call
 it), so code inside an exercise can still patch this process. ``kata grade`` keeps the
@@ -41,18 +42,27 @@ class Recorder:
         self.out.flush()
 
     def pytest_collection_finish(self, session) -> None:
-        collected = []
+        collected, hidden = [], {}
         for item in session.items:
             mark = item.get_closest_marker("exercise")
-            collected.append([mark.args[0] if mark and mark.args else "", item.name])
+            exercise = mark.args[0] if mark and mark.args else ""
+            label = item.name
+            if is_hidden(item.nodeid):  # students see neither its name nor its message
+                hidden[exercise] = hidden.get(exercise, 0) + 1
+                label = f"hidden test {hidden[exercise]}"
+            collected.append([exercise, item.nodeid, label])
         self.write({"collected": collected})
 
     def pytest_runtest_logreport(self, report) -> None:
         props = dict(report.user_properties)
         if "kata_status" in props and (report.when == "call" or report.failed):
-            self.write({"exercise": props.get("kata_exercise", ""),
-                        "test": report.nodeid.split("::")[-1], "status": props["kata_status"],
-                        "message": props.get("kata_message", "")})
+            message = "" if is_hidden(report.nodeid) else props.get("kata_message", "")
+            self.write({"exercise": props.get("kata_exercise", ""), "test": report.nodeid,
+                        "status": props["kata_status"], "message": message})
+
+
+def is_hidden(nodeid: str) -> bool:
+    return nodeid.startswith("tests/hidden/")
 
 
 def _copy(files: list[str], source: Path, target: Path) -> None:
@@ -72,6 +82,10 @@ def run(bundle: Path, exercise_ids: list[str], sources: list[str], results: Path
         root = Path(scratch)
         _copy(settings["files"], bundle, root)
         _copy(settings["package_files"], bundle.parent / settings["package"], root / "exercises")
+        # Hidden tests are in source/ and so in autograde's copy, but not in the release.
+        hidden = [rel for rel in settings.get("hidden_files", [])
+                  if (bundle / rel).is_file() and not (bundle / rel).is_symlink()]
+        _copy(hidden, bundle, root)
         sys.path.insert(0, str(root))
         os.chdir(root)
         # Only the plugins the graded tests use: entry-point plugins of whatever else is
@@ -87,7 +101,7 @@ def run(bundle: Path, exercise_ids: list[str], sources: list[str], results: Path
         source = rebuild(stub, chapter, sources, settings["known_cells"])
         (root / "exercises" / f"{module}.py").write_text(source, encoding="utf-8")
         recorder = Recorder(results)
-        args = [f"tests/test_{module}.py", f"--exercise={','.join(exercise_ids)}",
+        args = [f"tests/test_{module}.py", *hidden, f"--exercise={','.join(exercise_ids)}",
                 f"--rootdir={root}",
                 "-c", str(root / "pytest.ini"), "-q", "-p", "no:cacheprovider",
                 "-p", "hypothesis.extra.pytestplugin"]

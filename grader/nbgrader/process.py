@@ -33,8 +33,8 @@ def _tail(path: Path, size: int = 1500) -> str:
 def run_tests(exercise_ids: list[str], sources: list[str], time_limit: float) -> dict:
     """Run the harness on ``exercise_ids``; returns the raw outcome::
 
-        {"collected": [[exercise, test], ...] or None, "records": [...], "done": bool,
-         "problem": "" or why the process did not finish}
+        {"collected": [[exercise, test id, label], ...] or None, "records": [...],
+         "done": bool, "problem": "" or why the process did not finish}
     """
     with tempfile.TemporaryDirectory(prefix="kata-cell-") as scratch:
         scratch = Path(scratch)
@@ -69,7 +69,7 @@ def run_tests(exercise_ids: list[str], sources: list[str], time_limit: float) ->
                 except json.JSONDecodeError:
                     continue
                 if "collected" in record and outcome["collected"] is None:
-                    outcome["collected"] = [list(pair) for pair in record["collected"]]
+                    outcome["collected"] = [list(entry) for entry in record["collected"]]
                     outcome["started"] = record.get("t")
                 elif "test" in record:
                     outcome["records"].append(record)
@@ -87,10 +87,11 @@ def run_tests(exercise_ids: list[str], sources: list[str], time_limit: float) ->
 def for_exercise(outcome: dict, exercise_id: str) -> dict:
     """The part of a run's outcome that concerns one exercise; complete when all its tests
     reported (then the run's problem, which came later, is not this exercise's)."""
-    collected = [test for ex, test in outcome["collected"] or [] if ex == exercise_id]
+    collected = [(test, label) for ex, test, label in outcome["collected"] or []
+                 if ex == exercise_id]
     records = [r for r in outcome["records"] if r.get("exercise") == exercise_id]
     reported = {r["test"] for r in records}
-    complete = outcome["collected"] is not None and all(t in reported for t in collected)
+    complete = outcome["collected"] is not None and all(t in reported for t, _ in collected)
     return {"collected": collected if outcome["collected"] is not None else None,
             "records": records, "complete": complete or outcome["done"],
             "problem": "" if complete else outcome["problem"]}

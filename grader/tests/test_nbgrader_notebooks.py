@@ -160,9 +160,10 @@ INFO = {"title": "One neuron", "symbol": "neuron_output", "points": 2.0}
 
 def _outcome(statuses, problem=""):
     names = [f"test_{i}" for i in range(len(statuses))]
-    records = [{"exercise": "01.1", "test": n, "status": s, "message": f"{n} says why"}
-               for n, s in zip(names, statuses) if s is not None]
-    return {"collected": names, "records": records, "problem": problem}
+    records = [{"exercise": "01.1", "test": f"tests/t.py::{n}", "status": s,
+                "message": f"{n} says why"} for n, s in zip(names, statuses) if s is not None]
+    return {"collected": [(f"tests/t.py::{n}", n) for n in names], "records": records,
+            "problem": problem}
 
 
 def test_summary_scores_the_share_of_passing_tests():
@@ -208,8 +209,9 @@ def _bundle_cell(course01):
 
     from grader.targets import load_package
 
-    load_package(course01 / "kata_tests", "shipped_kata_tests")
-    return importlib.import_module("shipped_kata_tests.cell")
+    name = f"shipped_kata_tests_{abs(hash(str(course01)))}"  # one package per assignment
+    load_package(course01 / "kata_tests", name)
+    return importlib.import_module(f"{name}.cell")
 
 
 def test_separate_process_grades_the_notebook_code(course01, monkeypatch):
@@ -288,3 +290,60 @@ def test_kernel_side_needs_nothing_but_the_standard_library(name):
     imported = {line.split()[1].split(".")[0] for line in source.splitlines()
                 if line.startswith(("import ", "from ")) and "__future__" not in line}
     assert imported - {""} <= set(sys.stdlib_module_names)  # "from .process" splits to ""
+
+
+HIDDEN_TEST = """\
+import numpy as np
+import pytest
+
+
+@pytest.mark.exercise("01.1")
+def test_neuron_secret_case(kata, check):
+    check.close(kata.neuron_output(np.array([2.0]), np.array([3.0]), 1.0), 7.0, "the secret case")
+"""
+
+
+def test_hidden_tests_count_while_grading_and_stay_anonymous(repo_copy, kata_cli, tmp_path):
+    root = repo_copy(("01",))
+    (root / "tests" / "hidden").mkdir()
+    (root / "tests" / "hidden" / "test_ch01_neurons_secret.py").write_text(HIDDEN_TEST)
+    code, out = kata_cli(root, "nbgrader", str(tmp_path / "course"))
+    assert code == 0, out
+    folder = tmp_path / "course" / "source" / "ch01_neurons"
+    settings = json.loads((folder / "kata_tests" / "settings.json").read_text())
+    assert settings["hidden_files"] == ["tests/hidden/test_ch01_neurons_secret.py"]
+    shipped = _bundle_cell(folder)
+    wrong = "def neuron_output(inputs, weights, bias):\n    return 0.0\n"
+    part = shipped.for_exercise(shipped.run_tests(["01.1"], [wrong], time_limit=60), "01.1")
+    assert [label for _, label in part["collected"]][-1] == "hidden test 1"
+    points, lines = shipped.summarize("01.1", settings["exercises"]["01.1"], part)
+    assert lines[0].startswith("01.1 One neuron: 0/5 tests pass")
+    assert "  x hidden test 1: failed" in lines and "secret" not in "\n".join(lines)
+    # the release has no hidden tests: the same cell then runs the public ones only
+    (folder / "kata_tests" / "tests" / "hidden" / "test_ch01_neurons_secret.py").unlink()
+    part = shipped.for_exercise(shipped.run_tests(["01.1"], [wrong], time_limit=60), "01.1")
+    assert len(part["collected"]) == 4
+
+
+def test_config_hooks_keep_hidden_tests_out_of_release_and_feedback(tmp_path):
+    pytest.importorskip("nbgrader")
+    from traitlets.config import Config
+
+    from grader.nbgrader.config import config_text
+
+    namespace = {"get_config": Config}
+    exec(compile(config_text(30, 60), "nbgrader_config.py", "exec"), namespace)
+    for step in ("source/ch01_neurons", "release/ch01_neurons", "autograded/ann/ch01_neurons",
+                 "feedback/ann/ch01_neurons"):
+        (tmp_path / step / "kata_tests" / "tests" / "hidden").mkdir(parents=True)
+    notebook = "ch01_neurons.ipynb"
+    namespace["keep_hidden_tests_out_of_the_release"](
+        assignment="ch01_neurons", student=".",
+        notebooks=[str(tmp_path / "source" / "." / "ch01_neurons" / notebook)])
+    assert not (tmp_path / "release/ch01_neurons/kata_tests/tests/hidden").exists()
+    assert (tmp_path / "source/ch01_neurons/kata_tests/tests/hidden").exists()
+    namespace["keep_tests_out_of_feedback"](
+        assignment="ch01_neurons", student="ann",
+        notebooks=[str(tmp_path / "autograded/ann/ch01_neurons" / notebook)])
+    assert not (tmp_path / "feedback/ann/ch01_neurons/kata_tests").exists()
+    assert (tmp_path / "autograded/ann/ch01_neurons/kata_tests").exists()
