@@ -101,6 +101,11 @@ class Checker:
             if wrong.shape == arr.shape and np.allclose(arr, wrong, rtol=1e-9, atol=1e-12):
                 hint = f"this is exactly what you get when {description}"
                 break
+        if arr.size == 1:
+            self.fail(f"{quantity} is wrong",
+                      f"got {arr[index]:.8g}, expected {expected[index]:.8g} "
+                      f"(error {error[index]:.3g}, allowed {allowed[index]:.3g})",
+                      f"likely cause: {hint}" if hint else "")
         self.fail(
             f"{quantity} is wrong ({int(bad.sum())} of {arr.size} entries off)",
             f"worst {where}: got {arr[index]:.8g}, expected {expected[index]:.8g} "

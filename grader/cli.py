@@ -17,13 +17,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from grader import board, progress
+from grader import board, check, progress
 from grader import demo
 from grader.grading import commands as grading_commands
 from grader.manifest import Exercise, Manifest, ManifestError, load_manifest
 from grader.nbgrader import course as nbgrader_course
 from grader.reset import restore_symbol
-from grader.runner import run_exercises, summarize
 from grader.stubgen import StubError, expected_stubs, generate_all
 from grader.verify import verify
 
@@ -43,42 +42,19 @@ def cmd_list(manifest: Manifest, args) -> int:
 
 def cmd_check(manifest: Manifest, args) -> int:
     data = progress.load(manifest)
-    exercise = _pick(manifest, args.id, data)
-    extra = ["--reference-prereqs"] if args.reference_prereqs else []
-    result = run_exercises(manifest, [exercise], extra)
-    if result.crashed:
-        print(f"{exercise.id}: the tests could not run (pytest exit {result.exit_code}):")
-        print(result.output.strip()[-4000:])
-        return 2
-    records = result.for_exercise(exercise.id)
-    status = summarize(records)
-    points = sum(r["points"] for r in records)
-    progress.record(data, manifest, exercise, status, points)
-    progress.save(manifest, data)
-    print(f"{exercise.id} {exercise.title}  (exercises/{exercise.file}, `{exercise.symbol}`)")
-    if status == "not started":
-        print(f"  not started: {records[0]['message'] if records else ''}")
-        print(f"  Replace the `raise NotImplementedError` with your code. Stuck? `kata hint {exercise.id}`")
-        return 1
-    passed = sum(r["status"] == "passed" for r in records)
-    blockers = sorted({r["status"].split()[-1] for r in records if r["status"].startswith("blocked")})
-    for record in records:
-        if record["status"] not in ("passed", "not started") and not record["status"].startswith("blocked"):
-            print(f"\n  x {record['test']}")
-            print("    " + record["message"].replace("\n", "\n    "))
-    if blockers:
-        waiting = sum(r["status"].startswith("blocked") for r in records)
-        print(f"\n  {waiting} test(s) are blocked by {', '.join(blockers)}, not started yet: do "
-              f"{'it' if len(blockers) == 1 else 'them'} first, or run "
-              f"`kata check {exercise.id} --reference-prereqs`")
-    print(f"\n  {passed}/{len(records)} tests pass, {points:.3g}/{exercise.points:g} points")
-    if status == "passed":
-        upcoming = board.next_exercise(manifest, board.refresh(manifest, list(manifest.exercises), data))
-        print(f"  Passed! Read more in docs/{exercise.module}.md.")
-        if upcoming:
-            print(f"  Next: {upcoming.id} {upcoming.title}: `kata check {upcoming.id}`")
-        return 0
-    return 1
+    if args.id and "." not in args.id:  # a whole chapter: one line per exercise
+        return check.check_chapter(manifest, manifest.select(args.id), data)
+    if args.id:
+        exercise = manifest.exercise(args.id)
+    else:
+        for done in check.newly_passed(manifest, data):
+            print(f"{done.id} {done.title}: passed, {done.points:g} points.")
+        statuses = board.refresh(manifest, list(manifest.exercises), data)
+        exercise = board.next_exercise(manifest, statuses)
+        if exercise is None:
+            print("Every exercise passes. Well done!")
+            return 0
+    return check.check(manifest, exercise, data, args.reference_prereqs)
 
 
 def cmd_hint(manifest: Manifest, args) -> int:
@@ -189,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("list", help="the progress board (the default)")
     p = sub.add_parser("check", help="run one exercise's tests (default: the next unfinished)")
-    p.add_argument("id", nargs="?")
+    p.add_argument("id", nargs="?", help="an exercise (01.2) or a whole chapter (01)")
     p.add_argument("--reference-prereqs", action="store_true",
                    help="use the reference for this exercise's prerequisites")
     p = sub.add_parser("hint", help="the next hint of the ladder")

@@ -32,8 +32,10 @@ def diagnose(actual: np.ndarray, expected: np.ndarray, *, batch_size: int | None
              batch_axis: int = 0) -> str | None:
     """A one-line guess at the mistake behind ``actual != expected``, or None."""
     if actual.shape != expected.shape:
+        if expected.ndim == 0 and actual.size == 1:
+            return "return a single number (e.g. float(...)), not an array holding one"
         if actual.ndim == 2 and actual.shape == expected.shape[::-1]:
-            return "the shape is transposed: check which axis holds the batch and which the features"
+            return "the shape is transposed: check the order of the axes (which one comes first?)"
         if actual.size == expected.size:
             return "right number of entries, wrong layout: a reshape or transpose is off"
         if batch_size and actual.ndim == expected.ndim - 1:
@@ -52,6 +54,9 @@ def diagnose(actual: np.ndarray, expected: np.ndarray, *, batch_size: int | None
         return "you returned the transpose: check the order of a matrix product or a .T"
     ratio = _constant_ratio(actual, expected)
     if ratio is not None:
+        if batch_size == 2 and np.isclose(ratio, 2.0):
+            return ("everything is 2x too large: a missing or extra factor 2, or a sum where a "
+                    "mean belongs (2 is also the batch size here)")
         if batch_size and np.isclose(ratio, batch_size):
             return (f"everything is {batch_size}x too large, and {batch_size} is the batch "
                     "size: a sum where a mean belongs?")

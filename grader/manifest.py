@@ -106,6 +106,9 @@ class Manifest:
         return tuple(ex for ch in self.chapters for ex in ch.exercises)
 
     def exercise(self, exercise_id: str) -> Exercise:
+        loose = re.fullmatch(r"\s*(\d{1,2})\.(\d+)\s*", exercise_id)
+        if loose:  # "1.1" means "01.1"
+            exercise_id = f"{int(loose.group(1)):02d}.{int(loose.group(2))}"
         for ex in self.exercises:
             if ex.id == exercise_id:
                 return ex
@@ -134,7 +137,7 @@ class Manifest:
     def select(self, selector: str) -> list[Exercise]:
         """Exercises matching ``NN.M`` (one exercise) or ``NN`` (a whole chapter)."""
         selector = selector.strip()
-        if EXERCISE_ID.match(selector):
+        if re.fullmatch(r"\d{1,2}\.\d+", selector):
             return [self.exercise(selector)]
         if re.fullmatch(r"\d{1,2}", selector):
             return list(self.chapter(selector.zfill(2)).exercises)

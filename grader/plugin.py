@@ -26,6 +26,7 @@ from grader.checks import Checker, KataAssertion
 from grader.manifest import Exercise, Manifest, load_manifest
 from grader.mistakes import catalog_by_exercise
 from grader.stubgen import STUB_MESSAGE
+from grader.timelimit import ExerciseTimeout, cpu_limit
 from grader.targets import MistakeTarget, TreeTarget
 
 EXERCISE_KEY = pytest.StashKey[Exercise]()
@@ -43,6 +44,7 @@ class KataState:
     records: list[dict] = field(default_factory=list)
     points: dict[str, float] = field(default_factory=dict)
     rejected: set[str] = field(default_factory=set)  # verify: mistakes some test already failed
+    timed_out: set[tuple] = field(default_factory=set)  # (target, exercise) out of CPU time
 
 
 STATE_KEY = pytest.StashKey[KataState]()
@@ -57,6 +59,8 @@ def pytest_addoption(parser):
                     help="run only exercise NN.M, or chapter NN (repeatable; commas allowed)")
     group.addoption("--reference-prereqs", action="store_true",
                     help="take the prerequisites of each exercise from the reference")
+    parser.addini("kata_cpu_seconds", "CPU seconds a graded test may use", type="string",
+                  default="5")
     group.addoption("--kata-report", metavar="PATH", help=argparse.SUPPRESS)
     group.addoption("--kata-verify", metavar="STUBS_DIR", help=argparse.SUPPRESS)
     group.addoption("--kata-grade", metavar="JOB", help=argparse.SUPPRESS)  # `kata grade` only
@@ -215,6 +219,10 @@ def kata(request, kata_target, monkeypatch):
     exercise = request.node.stash[EXERCISE_KEY]
     if _target_of(request.node) in state.rejected:
         pytest.skip("this mistake is already rejected by an earlier test")  # verify needs one
+    if (_target_of(request.node), exercise.id) in state.timed_out:
+        # One runaway loop per exercise is enough to wait for.
+        raise ExerciseTimeout(f"{exercise.id}: not run, because an earlier test of this exercise "
+                              "ran out of CPU time")
     return kata_target.load(exercise, monkeypatch, inject_prereqs=state.inject)
 
 
@@ -246,12 +254,40 @@ def _stub_origin(excinfo, root: Path) -> tuple[str, str] | None:
 def _message(excinfo, root: Path) -> str:
     if isinstance(excinfo.value, KataAssertion):
         return str(excinfo.value)
+    if isinstance(excinfo.value, SyntaxError):
+        err = excinfo.value
+        path = Path(err.filename or "?")
+        shown = path.relative_to(root) if path.is_absolute() and path.is_relative_to(root) else path
+        line = f"\n    {err.text.rstrip()}" if err.text else ""
+        return f"SyntaxError in {shown}, line {err.lineno}: {err.msg}{line}"
     text = f"{type(excinfo.value).__name__}: {excinfo.value}".strip()
     for entry in reversed(excinfo.traceback):
         path = Path(str(entry.path))
         if path.is_relative_to(root / "exercises") or path.is_relative_to(root / "solutions"):
             return f"{text}\n  raised at {path.relative_to(root)}:{entry.lineno + 1}"
     return text
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Graded tests run under a CPU-time limit that even Hypothesis cannot retry past."""
+    if EXERCISE_KEY not in item.stash:
+        yield
+        return
+    with cpu_limit(float(item.config.getini("kata_cpu_seconds"))):
+        yield
+
+
+def _timeout_message(excinfo, exercise: Exercise, root: Path, seconds: float) -> str:
+    where = ""
+    for entry in reversed(excinfo.traceback):
+        path = Path(str(entry.path))
+        if path.is_relative_to(root / "exercises") or path.is_relative_to(root / "solutions"):
+            where = f" at {path.relative_to(root)}:{entry.lineno + 1}"
+            break
+    return (f"{exercise.id} {exercise.title}: the code ran for more than {seconds:g} s of CPU time "
+            f"and was stopped{where}.\n  look for a loop that never ends, or a Python loop over "
+            "every element where one array operation would do")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -266,6 +302,13 @@ def pytest_runtest_makereport(item, call):
     if report.failed:
         status = "failed" if report.when == "call" else "error"
         message = _message(call.excinfo, state.manifest.root) if call.excinfo else ""
+        if call.excinfo is not None and call.excinfo.errisinstance(ExerciseTimeout):
+            status = "timeout"
+            state.timed_out.add((_target_of(item), exercise.id))
+            message = str(call.excinfo.value) if report.when == "setup" else _timeout_message(
+                call.excinfo, exercise, state.manifest.root,
+                float(item.config.getini("kata_cpu_seconds")))
+            report.longrepr = message
         origin = _stub_origin(call.excinfo, state.manifest.root)
         if origin:
             stub_id, where = origin

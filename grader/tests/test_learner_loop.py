@@ -109,3 +109,53 @@ def test_unfinished_prerequisite_blocks_and_reference_prereqs_unblock(repo_copy,
     code, out = kata_cli(root, "check", "02.5", "--reference-prereqs")
     assert code == 0, out
     assert "6/6 tests pass" in out
+
+
+def test_runaway_loop_is_stopped_and_located(repo_copy, kata_cli):
+    root = repo_copy()
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("timeout = 30", 'timeout = 30\nkata_cpu_seconds = "1"'))
+    put_body(root, "01.1", "    total = 0.0\n    while True:\n        total += 1.0\n")
+    code, out = kata_cli(root, "check", "01.1", timeout=60)
+    assert code == 1
+    assert "ran for more than 1 s of CPU time" in out
+    lines = (root / "exercises" / "ch01_neurons.py").read_text().splitlines()
+    loop = [n for n, line in enumerate(lines, start=1) if "while True" in line or "total +=" in line]
+    assert re.search(rf"stopped at exercises/ch01_neurons.py:({loop[0]}|{loop[1]})\.", out), out
+    assert out.count("not run, because an earlier test") == 3  # waited for once, not four times
+
+
+def test_syntax_error_is_shown_once_with_its_line(repo_copy, kata_cli):
+    root = repo_copy()
+    put_body(root, "01.1", "    return float(inputs @ weights + bias\n")
+    code, out = kata_cli(root, "check", "01.1")
+    assert code == 1
+    assert "exercises/ch01_neurons.py, line" in out and "SyntaxError" in out
+    assert out.count("SyntaxError") == 1 and "Traceback" not in out
+
+
+def test_check_without_id_announces_what_just_passed(repo_copy, kata_cli):
+    root = repo_copy()
+    put_body(root, "01.1", reference_body(root, "neuron_output"))
+    code, out = kata_cli(root, "check")
+    assert "01.1 One neuron: passed" in out and "01.2 A layer of neurons" in out
+
+
+def test_a_failing_prerequisite_is_named_when_the_exercise_itself_is_right(repo_copy, kata_cli):
+    root = repo_copy()
+    path = root / "exercises" / "ch02_dense.py"
+    text = path.read_text()
+    for ex, body in [("02.1", "    return scale * rng.standard_normal((n_inputs, n_neurons))\n"),
+                     ("02.2", "    return rng.uniform(-1.0, 1.0, size=(n_inputs, n_neurons))\n"),  # wrong
+                     ("02.3", "    return np.sqrt(2.0 / n_inputs) * rng.standard_normal((n_inputs, n_neurons))\n")]:
+        stub = re.compile(rf"    # TODO\({re.escape(ex)}\).*\n    raise NotImplementedError\(.*\)\n")
+        text = stub.sub(lambda _: body, text, count=1)
+    body = ("        if init not in INITIALIZERS:\n"
+            "            raise ValueError(f'init must be one of {sorted(INITIALIZERS)}')\n"
+            "        self.W = Parameter(INITIALIZERS[init](rng, n_inputs, n_neurons))\n"
+            "        self.b = Parameter(np.zeros(n_neurons))\n")
+    stub = re.compile(r"        # TODO\(02\.5\).*\n        raise NotImplementedError\(.*\)\n")
+    path.write_text(stub.sub(lambda _: body, text, count=1))
+    code, out = kata_cli(root, "check", "02.5")
+    assert code == 1
+    assert "your 02.5 is right, and the problem is in code it calls" in out

@@ -1,0 +1,139 @@
+"""``kata check``: run one exercise's tests and say, briefly, what to do next.
+
+Before running anything it looks for what would only produce noise: a missing exercise file or
+one that does not parse. After a failure of an exercise that builds on others, it re-runs the
+tests with the reference's prerequisites; when that passes, the learner's exercise is right and
+the message points at the prerequisite instead.
+"""
+
+from __future__ import annotations
+
+from grader import board, progress
+from grader.manifest import Exercise, Manifest
+from grader.runner import RunResult, run_exercises, summarize
+
+
+def preflight(manifest: Manifest, exercise: Exercise) -> str | None:
+    """A one-paragraph problem with the files this exercise needs, or None."""
+    needed = [exercise] + [manifest.exercise(r) for r in exercise.requires]
+    for ex in needed:
+        path = progress.exercise_file(manifest, ex)
+        rel = path.relative_to(manifest.root)
+        if not path.is_file():
+            return (f"{rel} is missing. `kata reset {ex.id}` puts a fresh stub file back "
+                    "(the other exercises of that file will be stubs again too).")
+        try:
+            compile(path.read_text(encoding="utf-8"), str(rel), "exec")
+        except SyntaxError as err:
+            source = f"\n    {err.text.rstrip()}\n    {' ' * max((err.offset or 1) - 1, 0)}^" \
+                if err.text else ""
+            return f"{rel}, line {err.lineno}: SyntaxError: {err.msg}{source}\nFix this first."
+    return None
+
+
+def _failures(records: list[dict]) -> list[str]:
+    lines = []
+    for record in records:
+        if record["status"] == "passed" or record["status"] == "not started":
+            continue
+        if record["status"].startswith("blocked"):
+            continue
+        message = record["message"] or record["status"]
+        lines.append(f"\n  x {record['test']}")
+        lines.append("    " + message.replace("\n", "\n    "))
+        if "next:" not in message and record["status"] != "timeout":
+            lines.append("    next: the last line above is where it went wrong; "
+                         f"`kata hint {record['exercise']}` if you are stuck")
+    return lines
+
+
+def _prerequisite_verdict(manifest: Manifest, exercise: Exercise) -> str | None:
+    """When the exercise fails with the learner's prerequisites, try the reference's."""
+    if not exercise.requires:
+        return None
+    result = run_exercises(manifest, [exercise], ["--reference-prereqs"])
+    if result.crashed or summarize(result.for_exercise(exercise.id)) != "passed":
+        return None
+    names = ", ".join(exercise.requires)
+    return (f"  With the reference's version of {names} every test passes: your {exercise.id} "
+            f"is right, and the problem is in code it calls. Run `kata check` on {names}.")
+
+
+def report(manifest: Manifest, exercise: Exercise, result: RunResult, data: dict,
+           reference_prereqs: bool) -> int:
+    records = result.for_exercise(exercise.id)
+    status = summarize(records)
+    points = sum(r["points"] for r in records)
+    progress.record(data, manifest, exercise, status, points)
+    progress.save(manifest, data)
+    print(f"{exercise.id} {exercise.title}  (exercises/{exercise.file}, `{exercise.symbol}`)")
+    if status == "not started":
+        where = records[0]["message"].rsplit("(", 1)[-1].rstrip(")") if records else exercise.file
+        print(f"  not started: `{exercise.symbol}` still raises NotImplementedError ({where})")
+        print(f"  Replace that line with your code. Stuck? `kata hint {exercise.id}`")
+        return 1
+    print("\n".join(_failures(records)))
+    blockers = sorted({r["status"].split()[-1] for r in records if r["status"].startswith("blocked")})
+    if blockers:
+        waiting = sum(r["status"].startswith("blocked") for r in records)
+        print(f"\n  {waiting} test(s) are blocked by {', '.join(blockers)}, not started yet: do "
+              f"{'it' if len(blockers) == 1 else 'them'} first, or run "
+              f"`kata check {exercise.id} --reference-prereqs`")
+    passed = sum(r["status"] == "passed" for r in records)
+    print(f"\n  {passed}/{len(records)} tests pass, {points:.3g}/{exercise.points:g} points")
+    if status == "passed":
+        print(f"  Passed! Read more in docs/{exercise.module}.md.")
+        upcoming = board.next_exercise(manifest, board.refresh(manifest, list(manifest.exercises), data))
+        if upcoming:
+            print(f"  Next: {upcoming.id} {upcoming.title}: `kata check {upcoming.id}`")
+        return 0
+    if status == "failed" and not reference_prereqs:
+        verdict = _prerequisite_verdict(manifest, exercise)
+        if verdict:
+            print(verdict)
+    return 1
+
+
+def check(manifest: Manifest, exercise: Exercise, data: dict, reference_prereqs: bool) -> int:
+    problem = preflight(manifest, exercise)
+    if problem:
+        print(f"{exercise.id} {exercise.title}: cannot run its tests yet.\n  "
+              + problem.replace("\n", "\n  "))
+        return 1
+    extra = ["--reference-prereqs"] if reference_prereqs else []
+    result = run_exercises(manifest, [exercise], extra)
+    if result.crashed:
+        print(f"{exercise.id}: the tests could not run (pytest exit {result.exit_code}):")
+        print(result.output.strip()[-4000:])
+        return 2
+    return report(manifest, exercise, result, data, reference_prereqs)
+
+
+def newly_passed(manifest: Manifest, data: dict) -> list[Exercise]:
+    """Refresh the board; the exercises that pass now but did not at the last look."""
+    before = {k: v.get("status") for k, v in data["results"].items()}
+    statuses = board.refresh(manifest, list(manifest.exercises), data)
+    return [ex for ex in manifest.exercises
+            if statuses[ex.id]["status"] == "passed" and before.get(ex.id) != "passed"]
+
+
+def check_chapter(manifest: Manifest, exercises: list[Exercise], data: dict) -> int:
+    """`kata check 03`: every exercise of a chapter in one run, one line each."""
+    result = run_exercises(manifest, exercises)
+    if result.crashed:
+        print(f"the tests could not run (pytest exit {result.exit_code}):")
+        print(result.output.strip()[-4000:])
+        return 2
+    all_passed = True
+    for ex in exercises:
+        records = result.for_exercise(ex.id)
+        status, points = summarize(records), sum(r["points"] for r in records)
+        progress.record(data, manifest, ex, status, points)
+        passed = sum(r["status"] == "passed" for r in records)
+        mark = "ok" if status == "passed" else "  "
+        print(f"  {mark} {ex.id:<6} {ex.title:<40} {passed}/{len(records)} tests  {status}")
+        all_passed &= status == "passed"
+    progress.save(manifest, data)
+    if not all_passed:
+        print("Details of one exercise: `kata check NN.M`.")
+    return 0 if all_passed else 1
