@@ -33,6 +33,8 @@ def refresh(manifest: Manifest, exercises: list[Exercise], data: dict) -> dict[s
         else:
             stale.append(ex)
     if stale:
+        print(f"(checking {len(stale)} changed exercise{'s' if len(stale) > 1 else ''}...)",
+              file=sys.stderr, flush=True)
         result = run_exercises(manifest, stale)
         for ex in stale:
             records = result.for_exercise(ex.id)

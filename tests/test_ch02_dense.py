@@ -167,6 +167,10 @@ def test_dense_forward_zero_input_gives_bias(kata, check, rng):
 @pytest.mark.exercise("02.5")
 def test_dense_layer_parameters(kata, check):
     layer = kata.Dense(3, 5, np.random.default_rng(0))
+    for name in ("W", "b"):
+        check.true(hasattr(getattr(layer, name, None), "grad"),
+                   f"Dense.{name} should be a Parameter (with .data and .grad)",
+                   f"wrap the array: self.{name} = Parameter(...); optimizers read .data and .grad")
     check.shape(layer.W.data, (3, 5), "Dense(3, 5).W.data")
     check.close(layer.b.data, np.zeros(5), "Dense(3, 5).b.data (biases start at zero)")
     check.true(len(layer.parameters()) == 2, "Dense.parameters() should list W and b",
@@ -175,7 +179,8 @@ def test_dense_layer_parameters(kata, check):
 
 @pytest.mark.exercise("02.5")
 @pytest.mark.parametrize("init, std", [("he", np.sqrt(2.0 / D)), ("small", 0.01),
-                                       ("xavier", np.sqrt(2.0 / (D + N)))])
+                                       ("xavier", np.sqrt(2.0 / (D + N)))],
+                         ids=["he", "small", "xavier"])
 def test_dense_layer_uses_named_initializer(kata, check, init, std):
     layer = kata.Dense(D, N, np.random.default_rng(5), init=init)
     check_std(check, layer.W.data, std, f"Dense(300, 400, init={init!r}).W.data")
