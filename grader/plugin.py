@@ -261,11 +261,17 @@ def _message(excinfo, root: Path) -> str:
         line = f"\n    {err.text.rstrip()}" if err.text else ""
         return f"SyntaxError in {shown}, line {err.lineno}: {err.msg}{line}"
     text = f"{type(excinfo.value).__name__}: {excinfo.value}".strip()
+    where = _code_location(excinfo, root)
+    return f"{text}\n  raised at {where}" if where else text
+
+
+def _code_location(excinfo, root: Path) -> str | None:
+    """"exercises/chNN_x.py:LINE" of the innermost frame in the code under test, if any."""
     for entry in reversed(excinfo.traceback):
         path = Path(str(entry.path))
         if path.is_relative_to(root / "exercises") or path.is_relative_to(root / "solutions"):
-            return f"{text}\n  raised at {path.relative_to(root)}:{entry.lineno + 1}"
-    return text
+            return f"{path.relative_to(root)}:{entry.lineno + 1}"
+    return None
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -279,12 +285,8 @@ def pytest_runtest_call(item):
 
 
 def _timeout_message(excinfo, exercise: Exercise, root: Path, seconds: float) -> str:
-    where = ""
-    for entry in reversed(excinfo.traceback):
-        path = Path(str(entry.path))
-        if path.is_relative_to(root / "exercises") or path.is_relative_to(root / "solutions"):
-            where = f" at {path.relative_to(root)}:{entry.lineno + 1}"
-            break
+    location = _code_location(excinfo, root)
+    where = f" at {location}" if location else ""
     return (f"{exercise.id} {exercise.title}: the code ran for more than {seconds:g} s of CPU time "
             f"and was stopped{where}.\n  look for a loop that never ends, or a Python loop over "
             "every element where one array operation would do")
