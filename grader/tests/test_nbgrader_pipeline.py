@@ -206,5 +206,7 @@ def test_kata_grade_gives_the_submitted_notebooks_the_same_scores(course, tmp_pa
         chapter = assignment[2:4]
         points = sum(float(v) for k, v in by_kata[student].items()
                      if re.fullmatch(rf"{chapter}\.\d+", k))  # columns 01.1, 01.2, ...
-        assert points == pytest.approx(score), (student, assignment, by_kata[student])
+        report = out / student / "feedback.md"
+        detail = report.read_text()[:3000] if report.is_file() else run.stdout[-3000:]
+        assert points == pytest.approx(score), f"{student} {assignment}: {points}\n{detail}"
     print(f"\nkata grade: {len(SUBMISSIONS)} students in {time.monotonic() - started:.1f} s")
