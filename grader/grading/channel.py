@@ -151,8 +151,11 @@ class Sandbox:
     """One running worker (a zygote in its sandbox) and the child currently serving requests."""
 
     def __init__(self, job_dir: Path, scratch: Path, repo_root: Path, limits: sandbox.Limits,
-                 mode: str = "auto", startup_timeout: float = 60.0, share: Path | None = None):
-        self.job_dir, self.scratch, self.repo_root, self.share = job_dir, scratch, repo_root, share
+                 mode: str = "auto", startup_timeout: float = 60.0, share: Path | None = None,
+                 wshare: Path | None = None):
+        self.job_dir, self.scratch, self.repo_root = job_dir, scratch, repo_root
+        self.share, self.wshare = share, wshare
+        self.shared = None           # share.SharedFolder of the running test (bubblewrap)
         self.limits, self.mode, self.startup_timeout = limits, mode, startup_timeout
         self.proc: subprocess.Popen | None = None
         self.launch: sandbox.Launch | None = None
@@ -174,7 +177,8 @@ class Sandbox:
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         launch = sandbox.plan(self.job_dir, self.scratch, self.repo_root,
-                              (to_worker_r, from_worker_w), self.limits, self.mode, self.share)
+                              (to_worker_r, from_worker_w), self.limits, self.mode, self.share,
+                              self.wshare)
         if launch.uid is not None and launch.mode == "process":
             os.chown(self.scratch, launch.uid, launch.uid)
         self.launch = launch
@@ -291,6 +295,9 @@ class Sandbox:
         message = {**message, "seq": seq, **{k: encoder.encode(v) for k, v in values.items()}}
         chunks = wire.pack(message, encoder.buffers)
         deadline = time.monotonic() + timeout
+        shared = self.shared if self.launch is not None and self.launch.mode == "bwrap" else None
+        if shared is not None:
+            shared.to_worker()
         try:
             self._write(chunks, deadline)
             while True:
@@ -328,6 +335,9 @@ class Sandbox:
         except BaseException:
             self.kill()  # interrupted mid-call (pytest-timeout, Ctrl-C, a callback): state unknown
             raise
+        finally:
+            if shared is not None:
+                shared.from_worker()
         if failure is not None:
             raise_remote(failure if isinstance(failure, dict) else {"text": str(failure)})
         return result
@@ -369,6 +379,8 @@ class Sandbox:
 
     # -- raw frames ------------------------------------------------------------------------
     def _write(self, chunks: list[bytes], deadline: float) -> None:
+        if sum(len(c) for c in chunks) < 1 << 20:
+            chunks = [b"".join(chunks)]  # one write, one wake-up of the worker
         for chunk in chunks:
             view = memoryview(chunk)
             while view:

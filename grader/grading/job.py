@@ -11,6 +11,7 @@ The engine writes ``job.json`` in the job folder and starts the trusted pytest p
         scratch/            the worker's writable folder (process isolation only)
         tmp/                TMPDIR and basetemp of the trusted pytest process; the worker sees
                             it at the same path and may write in a test's tmp_path only
+        wshare/             the worker's writable copy of a test's tmp_path (bubblewrap)
         stream.jsonl        one line per test event, written as tests finish
 """
 
@@ -50,6 +51,11 @@ class Job:
     def share(self) -> Path:
         """TMPDIR and pytest's basetemp of the trusted process; visible to the worker."""
         return self.folder / "tmp"
+
+    @property
+    def wshare(self) -> Path:
+        """What the worker sees at ``share``'s path under bubblewrap (see grading/share.py)."""
+        return self.folder / "wshare"
 
     @property
     def stream(self) -> Path:

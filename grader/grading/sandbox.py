@@ -126,12 +126,14 @@ def _confine_spec(limits: Limits, uid: int | None) -> dict:
 
 
 def plan(job_dir: Path, scratch: Path, repo_root: Path, fds: tuple[int, int],
-         limits: Limits = Limits(), mode: str = "auto", share: Path | None = None) -> Launch:
+         limits: Limits = Limits(), mode: str = "auto", share: Path | None = None,
+         wshare: Path | None = None) -> Launch:
     """The command that starts a worker for the job in ``job_dir`` (its ``kata/`` folder).
 
-    ``share`` (the trusted process's temporary folder) appears at the same path in the worker,
-    writable only where the test side hands a folder over (a test's ``tmp_path``): tests that
-    ask the submission to save or load a file pass it plain path strings.
+    ``share`` is the trusted process's temporary folder (where each test's ``tmp_path`` is):
+    tests that ask the submission to save or load a file pass it plain path strings. With
+    bubblewrap the worker sees ``wshare`` at that path, a separate folder kept in step by
+    :mod:`.share`; without, it writes in ``share`` itself, fenced by Landlock.
     """
     kata = job_dir / "kata"
     bwrap, why_not = bwrap_status()
@@ -141,12 +143,12 @@ def plan(job_dir: Path, scratch: Path, repo_root: Path, fds: tuple[int, int],
     confine = _confine_spec(limits, uid)
     spec = {"fds": list(fds), "confine": confine, "child_cpu": limits.cpu_seconds}
     if bwrap and mode in ("auto", "bwrap"):
-        return _bwrap_launch(bwrap, kata, repo_root, spec, limits, uid, share)
+        return _bwrap_launch(bwrap, kata, repo_root, spec, limits, uid, share, wshare)
     return _process_launch(kata, scratch, repo_root, spec, uid, why_not, share)
 
 
 def _bwrap_launch(bwrap: str, kata: Path, repo_root: Path, spec: dict, limits: Limits,
-                  uid: int | None, share: Path | None) -> Launch:
+                  uid: int | None, share: Path | None, wshare: Path | None) -> Launch:
     options = bwrap_options(bwrap)
     argv = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session"]
@@ -175,7 +177,7 @@ def _bwrap_launch(bwrap: str, kata: Path, repo_root: Path, spec: dict, limits: L
         argv += ["--ro-bind", folder, folder]
     argv += ["--ro-bind", str(kata), "/kata", "--proc", "/proc", "--dev", "/dev"]
     if share is not None:
-        argv += ["--bind", str(share), str(share)]
+        argv += ["--bind", str(wshare or share), str(share)]
     argv += ["--chdir", "/tmp", "--clearenv"]
     for key, value in _env("/tmp").items():
         argv += ["--setenv", key, value]
@@ -196,8 +198,8 @@ def _process_launch(kata: Path, scratch: Path, repo_root: Path, spec: dict, uid:
             "base": str(kata), "open_base": True,
             "remap": python_dirs(repo_root) if uid is not None else []}
     spec["confine"] = {**spec["confine"], "unshare_net": True,
-                       "landlock": {"read": read, "write": [str(scratch), os.devnull]
-                                    + ([str(share)] if share is not None else [])}}
+                       "landlock": {"read": read, "write": [str(scratch), os.devnull],
+                                    "share": [str(share)] if share is not None else []}}
     argv = [sys.executable, "-I", "-B", "-c", BOOT, json.dumps(spec), str(kata)]
     return Launch(argv, _env(str(scratch)), str(scratch), spec, "process", uid, [why_not])
 

@@ -23,11 +23,14 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+import pytest
+
 from grader.grading.channel import CallTimeout, Sandbox, become_subreaper
 from grader.grading.job import Job
 from grader.grading.proxy import Link
 from grader.grading.recorder import Recorder
 from grader.grading.sandbox import throwaway_uid
+from grader.grading.share import SharedFolder
 from grader.grading.worker.splice import extract
 from grader.manifest import Exercise, Manifest
 
@@ -67,7 +70,7 @@ class GradingTarget:
         recorder = Recorder(job.stream, manifest.root)
         target.recorder = recorder
         config.pluginmanager.register(recorder, "kata-grading-recorder")
-        config.pluginmanager.register(SharedTmp(job.share), "kata-grading-shared-tmp")
+        config.pluginmanager.register(SharedTmp(target), "kata-grading-shared-tmp")
         config.add_cleanup(recorder.close)
         config.add_cleanup(target.close)
         become_subreaper()
@@ -96,7 +99,7 @@ class GradingTarget:
         if self.sandbox is None:
             self.sandbox = Sandbox(self.job.folder, self.job.scratch, self.manifest.root,
                                    self.job.limits, self.job.sandbox, self.job.startup_timeout,
-                                   self.job.share)
+                                   self.job.share, self.job.wshare)
         link = self.sandbox.link
         if key == self.key and link is not None and link.usable:
             return link
@@ -134,28 +137,42 @@ class GradingTarget:
 
 
 class SharedTmp:
-    """Hands a test's ``tmp_path`` to the worker's uid, so the submission may write there.
+    """Lets the submission use a test's ``tmp_path`` (see :mod:`grader.grading.share`).
 
-    Only that folder: its parents up to the shared folder become traversable (not listable)
-    by others. Without a throw-away uid (not root) the worker already has the same rights.
+    With bubblewrap the worker gets its own copy, kept in step around each call. Without, the
+    folder is handed to the worker's uid (Landlock forbids links and special files there) and
+    its parents become traversable (not listable).
     """
 
-    def __init__(self, share: Path):
-        self.share = share.resolve()
+    def __init__(self, target: "GradingTarget"):
+        self.target = target
+        self.share = target.job.share.resolve()
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_call(self, item) -> None:
-        uid = throwaway_uid()
         path = item.funcargs.get("tmp_path") if hasattr(item, "funcargs") else None
-        if uid is None or path is None:
+        sandbox = self.target.sandbox
+        if path is None or sandbox is None or sandbox.launch is None:
             return
         path = Path(path).resolve()
         if not path.is_relative_to(self.share):
+            return
+        uid = throwaway_uid()
+        if sandbox.launch.mode == "bwrap":
+            sandbox.shared = SharedFolder(self.share, self.target.job.wshare, uid)
+            sandbox.shared.begin(path)
+            return
+        if uid is None:
             return
         os.chown(path, uid, uid)
         for parent in path.parents:
             if not parent.is_relative_to(self.share) or parent == self.share:
                 break
             os.chmod(parent, os.stat(parent).st_mode | 0o011)
+
+    def pytest_runtest_teardown(self, item) -> None:
+        if self.target.sandbox is not None:
+            self.target.sandbox.shared = None
 
 
 @lru_cache(maxsize=None)

@@ -38,9 +38,10 @@ def prepare(manifest: Manifest, work: Path, files: dict[str, bytes],
     stubs = stubs if stubs is not None else course_stubs(manifest)
     chapters = {f"{ch.module}.py" for ch in manifest.chapters}
     kata = work / "kata"
-    for folder in (kata / "kata_worker", kata / "sub", kata / "stubs", work / "scratch", work / "tmp"):
+    for folder in (kata / "kata_worker", kata / "sub", kata / "stubs", work / "scratch", work / "tmp",
+                   work / "wshare"):
         folder.mkdir(parents=True)
-    for folder in (work, kata, kata / "kata_worker", kata / "sub", kata / "stubs"):
+    for folder in (work, kata, kata / "kata_worker", kata / "sub", kata / "stubs", work / "wshare"):
         os.chmod(folder, 0o755)
     os.chmod(work / "scratch", 0o700)
     for source in sorted(WORKER_SOURCE.glob("*.py")):

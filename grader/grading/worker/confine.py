@@ -85,7 +85,8 @@ def confine(spec: dict) -> dict:
         report["network"] = _unshare_net()
     fence = spec.get("landlock")
     fence_paths = (landlock.open_paths(fence.get("read", [])),
-                   landlock.open_paths(fence.get("write", []))) if fence else None
+                   landlock.open_paths(fence.get("write", [])),
+                   landlock.open_paths(fence.get("share", []))) if fence else None
     uid, gid = spec.get("uid"), spec.get("gid")
     dropping = uid is not None and os.getuid() == 0
     report["limits"] = set_limits(spec.get("limits", {}), relative_nproc=not dropping

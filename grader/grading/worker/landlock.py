@@ -22,6 +22,8 @@ FS_READ = (1 << 0) | (1 << 2) | (1 << 3)            # execute, read file, read d
 FS_ALL_V1 = (1 << 13) - 1                           # ... plus every write/make/remove right
 FS_REFER, FS_TRUNCATE, FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
 FS_FILE = (1 << 0) | (1 << 1) | (1 << 2) | FS_TRUNCATE | FS_IOCTL_DEV  # rights a file can have
+FS_SPECIAL = (1 << 6) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12) | FS_REFER  # char, sock,
+# fifo, block, symlink, and linking across folders
 NET_BIND_TCP, NET_CONNECT_TCP = 1 << 0, 1 << 1
 SCOPE_ABSTRACT_UNIX, SCOPE_SIGNAL = 1 << 0, 1 << 1
 
@@ -66,24 +68,27 @@ def open_paths(paths: list[str]) -> list[tuple[int, bool]]:
     return opened
 
 
-def restrict(read: list[tuple[int, bool]], write: list[tuple[int, bool]]) -> dict:
+def restrict(read: list[tuple[int, bool]], write: list[tuple[int, bool]],
+             share: list[tuple[int, bool]] = ()) -> dict:
     """Allow only reading ``read`` and reading/writing ``write`` (from :func:`open_paths`) from
-    now on; the descriptors are closed.
+    now on, and ``share`` like ``write`` but without making symlinks, FIFOs, sockets or devices
+    (a folder the trusted process also uses); the descriptors are closed.
 
     Returns what was applied: ``{"abi": N, "fs": True, "tcp": bool, "signals": bool}``; raises
     OSError when Landlock is unavailable.
     """
+    share = list(share)
     try:
-        return _restrict(read, write)
+        return _restrict(read, write, share)
     finally:
-        for fd, _ in read + write:
+        for fd, _ in read + write + share:
             try:
                 os.close(fd)
             except OSError:
                 pass
 
 
-def _restrict(read, write) -> dict:
+def _restrict(read, write, share) -> dict:
     abi = abi_version()
     if abi < 1:
         raise OSError("Landlock is not available in this kernel")
@@ -99,7 +104,7 @@ def _restrict(read, write) -> dict:
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
     try:
-        for paths, rights in ((read, FS_READ), (write, fs)):
+        for paths, rights in ((read, FS_READ), (write, fs), (share, fs & ~FS_SPECIAL)):
             for fd, is_dir in paths:
                 rule = PathBeneath(rights if is_dir else rights & FS_FILE, fd)
                 if libc.syscall(SYS_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(RULE_PATH_BENEATH),

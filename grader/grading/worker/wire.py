@@ -379,6 +379,8 @@ def read_frame(fd: int) -> tuple[dict, list[bytes]]:
 
 
 def write_frame(fd: int, chunks: list[bytes]) -> None:
+    if sum(len(c) for c in chunks) < 1 << 20:
+        chunks = [b"".join(chunks)]  # one write, one wake-up of the reader
     for chunk in chunks:
         view = memoryview(chunk)
         while view:
