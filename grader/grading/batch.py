@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.grading import reports
-from grader.grading.channel import become_subreaper, reap_orphans
 from grader.grading.collect import Submission, collect, list_entries
 from grader.grading.engine import Options, Running, fingerprint, grade_submission
 from grader.grading.progressbar import Progress
@@ -89,7 +88,6 @@ def grade_all(manifest: Manifest, entries: list[Path], out: Path, options: Optio
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     (out / ".work").mkdir(exist_ok=True)
-    become_subreaper()  # anything that escapes a student's process tree comes back to us
     submissions = [collect(entry, manifest, out / ".work" / "_collect" / str(i))
                    for i, entry in enumerate(entries)]
     _unique(submissions)
@@ -153,7 +151,6 @@ def grade_all(manifest: Manifest, entries: list[Path], out: Path, options: Optio
         raise
     finally:
         write_csv()
-        reap_orphans()
         if not options.keep_work:
             shutil.rmtree(out / ".work", ignore_errors=True)
     progress.finish()

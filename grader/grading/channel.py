@@ -47,12 +47,19 @@ class WorkerCrashed(GradingStop):
     """The worker died (os._exit, a signal, a resource limit) or broke the channel."""
 
 
+_ADOPTING = False  # this process is a subreaper that runs only grading children
+
+
 def become_subreaper() -> bool:
-    """Orphans of our descendants come back to us (so none outlives grading)."""
+    """Orphans of our descendants come back to us (so none outlives grading). Only for a
+    process of our own (the trusted pytest process, ``kata grade``): from then on its children
+    that are not running a job are killed when a worker is stopped."""
+    global _ADOPTING
     try:
-        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+        _ADOPTING = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     except OSError:
-        return False
+        _ADOPTING = False
+    return _ADOPTING
 
 
 def children_of(pid: int) -> list[int]:
@@ -235,7 +242,8 @@ class Sandbox:
             pass
         if self.launch is not None and self.launch.uid is not None:
             kill_uid(self.launch.uid)
-        reap_orphans()
+        if _ADOPTING:
+            reap_orphans()
 
     def stop(self) -> None:
         """A clean stop (the zygote kills its strays), then a kill to be sure."""

@@ -51,6 +51,7 @@ def options_from(manifest: Manifest, args, echo=print):
 def cmd_grade(manifest: Manifest, args) -> int:
     from grader.grading import sandbox
     from grader.grading.batch import GradeError, check_folders, grade_all, sandbox_line
+    from grader.grading.channel import become_subreaper, reap_orphans
     from grader.grading.collect import list_entries
 
     submissions, out = Path(args.submissions), Path(args.out)
@@ -85,10 +86,13 @@ def cmd_grade(manifest: Manifest, args) -> int:
         print(f"kata grade: {why_not}; grading with process isolation (weaker, see the summary)")
     print(f"kata grade: {len(entries)} submission(s), {len(options.exercises)} exercise(s), "
           f"{args.jobs} at a time -> {out}")
+    become_subreaper()  # this process is ours: what escapes a student's processes comes back here
     try:
         summary = grade_all(manifest, entries, out, options, jobs=args.jobs, force=args.force)
     except KeyboardInterrupt:
         return 130
+    finally:
+        reap_orphans()
     print(f"graded {summary.graded}, kept {summary.kept}, in {summary.seconds:.1f} s; "
           f"grades in {out / 'grades.csv'}")
     line = sandbox_line(summary.results)

@@ -133,10 +133,16 @@ def run(root: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from grader.grading.channel import become_subreaper, reap_orphans
+
     parser = argparse.ArgumentParser(prog="python -m grader.grading.gradescope")
     parser.add_argument("--root", default="/autograder", help="the autograder folder")
     args = parser.parse_args(argv)
-    return run(Path(args.root))
+    become_subreaper()
+    try:
+        return run(Path(args.root))
+    finally:
+        reap_orphans()
 
 
 if __name__ == "__main__":
