@@ -98,6 +98,14 @@ STUDENT = textwrap.dedent('''
 
     def pair(x):
         return np.asarray(x) * 2, {"cache": (x, [1, 2])}
+
+
+    def helper(x):
+        return x
+
+
+    def uses_helper(x):
+        return helper(x)
 ''')
 
 
@@ -196,6 +204,15 @@ def test_timeouts_and_crashes_stop_the_worker_and_are_not_answers(world):
     with pytest.raises(WorkerCrashed):
         kata.die()
     assert load().Value(2.0).data == 2.0  # a fresh child answers again
+
+
+def test_monkeypatching_the_module_reaches_the_worker_and_is_undone(world, monkeypatch):
+    _, load = world
+    kata = load()
+    monkeypatch.setattr(kata, "helper", lambda x: 42)
+    assert kata.uses_helper(1) == 42
+    monkeypatch.undo()
+    assert kata.uses_helper(1) == 1
 
 
 def test_what_cannot_cross_is_refused(world):
