@@ -13,9 +13,7 @@ them alone. ``SUBMISSIONS`` is only ever read.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -23,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.grading import reports
-from grader.grading.collect import Submission, collect, list_entries
+from grader.grading.collect import Submission, collect
 from grader.grading.engine import Options, Running, fingerprint, grade_submission
 from grader.grading.progressbar import Progress
 from grader.grading.scoring import StudentResult, failed_everything
@@ -165,7 +163,3 @@ def sandbox_line(results: list[StudentResult]) -> str:
             text = reports.isolation_text(result.isolation)
             return text
     return ""
-
-
-def is_tty() -> bool:
-    return sys.stderr.isatty() and os.environ.get("TERM") != "dumb"

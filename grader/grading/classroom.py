@@ -73,8 +73,8 @@ def workflow(manifest: Manifest, only: list[str]) -> str:
     steps = "".join(STEP.format(title=f"{ex.id} {ex.title}".replace('"', "'"), step_id=step_id(ex.id),
                                 exercise_id=ex.id, points=int(round(ex.points)))
                     for ex in exercises)
-    env = "".join(f'          {step_id(ex.id).upper()}_RESULTS: "${{{{steps.{step_id(ex.id)}.outputs.result}}}}"\n'
-                  for ex in exercises)
+    env = "".join(f'          {step_id(ex.id).upper()}_RESULTS: '
+                  f'"${{{{steps.{step_id(ex.id)}.outputs.result}}}}"\n' for ex in exercises)
     return WORKFLOW.format(only=f" --only {selector}" if only else "", steps=steps, env=env,
                            runners=",".join(step_id(ex.id) for ex in exercises))
 
@@ -95,7 +95,8 @@ def check(out: Path, exercise_id: str) -> int:
     result = json.loads((folders[0] / "grade.json").read_text())["result"]
     for exercise in result["exercises"]:
         if exercise["id"] == exercise_id:
-            print(f"{exercise_id}: {exercise['status']} ({exercise['points']:g}/{exercise['max_points']:g})")
+            print(f"{exercise_id}: {exercise['status']} "
+                  f"({exercise['points']:g}/{exercise['max_points']:g})")
             for test in exercise["tests"]:
                 if test["status"] != "passed" and not test["hidden"]:
                     print(f"\n{test['name']}:\n{test['message']}")

@@ -137,10 +137,10 @@ def grade_submission(manifest: Manifest, submission: Submission, out: Path, opti
     started = time.monotonic()
     work = out / ".work" / submission.student
     if submission.problems and not submission.files:
-        result = StudentResult(submission.student,
-                               failed_everything(manifest, options.exercises, "; ".join(submission.problems)),
-                               submission.report(), problem="; ".join(submission.problems))
-        return result
+        problem = "; ".join(submission.problems)
+        return StudentResult(submission.student,
+                             failed_everything(manifest, options.exercises, problem),
+                             submission.report(), problem=problem)
     prepare(manifest, work, submission.files)
     job = Job(student=submission.student, work=str(work), isolate=options.isolate,
               call_timeout=options.call_timeout, timeouts_per_exercise=options.timeouts_per_exercise,

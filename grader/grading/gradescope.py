@@ -114,8 +114,8 @@ def run(root: Path) -> int:
         source = root / "source"
         manifest = load_manifest(source)
         settings = json.loads((source / SETTINGS).read_text()) if (source / SETTINGS).is_file() else {}
-        options = Options(exercises=selected_exercises(manifest, settings.get("only", []), echo=lambda *_: None),
-                          call_timeout=float(settings.get("call_timeout", 10.0)))
+        exercises = selected_exercises(manifest, settings.get("only", []), echo=lambda *_: None)
+        options = Options(exercises=exercises, call_timeout=float(settings.get("call_timeout", 10.0)))
         summary = grade_all(manifest, [root / "submission"], scratch / "out", options,
                             echo=lambda *_: None)
         result = summary.results[0]
