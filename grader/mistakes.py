@@ -56,6 +56,8 @@ def mistake(exercise: str, description: str) -> Callable[[Callable], Callable]:
 def load_catalog(root: Path) -> list[Mistake]:
     """Import every ``mistakes/*.py`` file once and return what they registered."""
     folder = Path(root) / "mistakes"
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))  # mistakes reuse reference helpers: `from solutions...`
     for path in sorted(folder.glob("*.py")):
         name = f"_kata_mistakes_{path.stem}"
         if name in sys.modules:
@@ -66,6 +68,7 @@ def load_catalog(root: Path) -> list[Mistake]:
         try:
             spec.loader.exec_module(module)
         except Exception as err:  # noqa: BLE001 - one broken file must not hide the others
+            del sys.modules[name]
             LOAD_ERRORS[path.name] = f"mistakes/{path.name} does not import: {type(err).__name__}: {err}"
     return list(_REGISTRY)
 

@@ -52,10 +52,16 @@ def repo_copy(tmp_path: Path):
 def kata_cli():
     """Run ``python -m grader ARGS`` in a folder; returns (exit code, output)."""
 
+    # The installed console script when there is one (as learners run it: the current folder
+    # is then NOT on sys.path), else `python -m grader` with this checkout's package.
+    script = Path(sys.executable).with_name("kata")
+    command = [str(script)] if script.is_file() else [sys.executable, "-m", "grader"]
+
     def run(root: Path, *args: str, timeout: float = 120) -> tuple[int, str]:
         env = {k: v for k, v in os.environ.items() if k != "KATA_ROOT"}
-        env["PYTHONPATH"] = str(REPO)  # the grader package under test
-        proc = subprocess.run([sys.executable, "-m", "grader", *args], cwd=root, env=env,
+        if not script.is_file():
+            env["PYTHONPATH"] = str(REPO)  # the grader package under test
+        proc = subprocess.run([*command, *args], cwd=root, env=env,
                               capture_output=True, text=True, timeout=timeout)
         return proc.returncode, proc.stdout + proc.stderr
 
