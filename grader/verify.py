@@ -95,6 +95,8 @@ def check_behaviour(manifest: Manifest, stubs: dict[Path, str],
     problems = [p for p in problems if p]
     test_files = [str(manifest.root / ch.test_file) for ch in selected
                   if (manifest.root / ch.test_file).is_file()]
+    for ch in selected:  # hidden tests (instructors'): they too must fail on stubs, pass on the reference
+        test_files += sorted(str(p) for p in (manifest.root / "tests" / "hidden").glob(f"test_{ch.module}_*.py"))
     if not test_files:
         return ["no graded test files to run"], {}
     with tempfile.TemporaryDirectory(prefix="kata-stubs-") as scratch:
