@@ -48,6 +48,7 @@ class KataState:
 
 
 STATE_KEY = pytest.StashKey[KataState]()
+NOT_RUN = "{}: not run, because an earlier test of this exercise ran out of CPU time"
 _HYPOTHESIS_READY = False
 
 
@@ -221,8 +222,7 @@ def kata(request, kata_target, monkeypatch):
         pytest.skip("this mistake is already rejected by an earlier test")  # verify needs one
     if (_target_of(request.node), exercise.id) in state.timed_out:
         # One runaway loop per exercise is enough to wait for.
-        raise ExerciseTimeout(f"{exercise.id}: not run, because an earlier test of this exercise "
-                              "ran out of CPU time")
+        pytest.fail(NOT_RUN.format(exercise.id), pytrace=False)
     return kata_target.load(exercise, monkeypatch, inject_prereqs=state.inject)
 
 
@@ -304,12 +304,13 @@ def pytest_runtest_makereport(item, call):
     if report.failed:
         status = "failed" if report.when == "call" else "error"
         message = _message(call.excinfo, state.manifest.root) if call.excinfo else ""
-        if call.excinfo is not None and call.excinfo.errisinstance(ExerciseTimeout):
+        if report.when == "setup" and (_target_of(item), exercise.id) in state.timed_out:
+            status, message = "timeout", NOT_RUN.format(exercise.id)
+        elif call.excinfo is not None and call.excinfo.errisinstance(ExerciseTimeout):
             status = "timeout"
             state.timed_out.add((_target_of(item), exercise.id))
-            message = str(call.excinfo.value) if report.when == "setup" else _timeout_message(
-                call.excinfo, exercise, state.manifest.root,
-                float(item.config.getini("kata_cpu_seconds")))
+            message = _timeout_message(call.excinfo, exercise, state.manifest.root,
+                                       float(item.config.getini("kata_cpu_seconds")))
             report.longrepr = message
         origin = _stub_origin(call.excinfo, state.manifest.root)
         if origin:

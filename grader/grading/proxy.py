@@ -178,11 +178,19 @@ class RemoteModule(types.ModuleType):
         object.__setattr__(self, "_kata_link", link)
         object.__setattr__(self, "_kata_id", hid)
 
+    # Functions, classes and other handles fetched from the worker are remembered in the local
+    # __dict__: monkeypatch (pytest >= 9.2) reads a module's previous value from __dict__, and
+    # without it, undoing a patch would delete the student's function instead of restoring it.
+    # Plain data is never cached, so it is always read fresh from the worker.
+
     def __getattr__(self, name: str):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
         link = object.__getattribute__(self, "_kata_link")
-        return link.request("getattr", object.__getattribute__(self, "_kata_id"), name=name)
+        value = link.request("getattr", object.__getattribute__(self, "_kata_id"), name=name)
+        if callable(value):
+            object.__setattr__(self, name, value)
+        return value
 
     def __setattr__(self, name: str, value) -> None:
         if name.startswith("__") and name.endswith("__"):
@@ -190,10 +198,16 @@ class RemoteModule(types.ModuleType):
             return
         link = object.__getattribute__(self, "_kata_link")
         link.request("setattr", object.__getattribute__(self, "_kata_id"), name=name, value=value)
+        local = object.__getattribute__(self, "__dict__")
+        if callable(value):
+            local[name] = value
+        else:
+            local.pop(name, None)
 
     def __delattr__(self, name: str) -> None:
         link = object.__getattribute__(self, "_kata_link")
         link.request("delattr", object.__getattribute__(self, "_kata_id"), name=name)
+        object.__getattribute__(self, "__dict__").pop(name, None)
 
     def __repr__(self) -> str:
         return f"<module {self.__name__}>"
