@@ -75,6 +75,9 @@ def _build_state(config) -> KataState:
     reference = TreeTarget(manifest, root / "solutions", "solutions")
     learner = TreeTarget(manifest, root / "exercises", "exercises", reference=reference)
     reference_mode = bool(config.getoption("solutions"))
+    if (reference_mode or config.getoption("reference_prereqs")) and not (root / "solutions").is_dir():
+        raise pytest.UsageError("this copy has no solutions/ folder (a student release?): "
+                                "--solutions and --reference-prereqs need the reference")
     targets: dict[str, TreeTarget] = {"solutions": reference}
     stubs_dir = config.getoption("kata_verify")
     if stubs_dir:
