@@ -61,8 +61,12 @@ def test_cross_entropy_worked_example(kata, check):
 def test_cross_entropy_random_batch(kata, check, rng):
     probs, y = random_probs(rng, 4, 5), rng.integers(0, 5, size=4)
     loss, _ = loss_of(check, kata.cross_entropy_forward(probs, y), "cross_entropy_forward")
-    check.close(loss, -np.mean(np.log(probs[np.arange(4), y])),
-                "cross_entropy_forward of a random (4, 5) batch (probs[np.arange(B), y], not probs[:, y])")
+    picked = probs[np.arange(4), y]  # (B,): the probability of each row's true class
+    check.close(loss, -np.mean(np.log(picked)), "cross_entropy_forward of a random (4, 5) batch",
+                suspects={"you summed the losses instead of averaging over the batch":
+                          -np.sum(np.log(picked)),
+                          "you took probs[:, y] (a B x B block) instead of probs[np.arange(B), y]":
+                          -np.mean(np.log(probs[:, y]))})
 
 
 @pytest.mark.exercise("04.1")
