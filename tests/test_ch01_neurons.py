@@ -54,7 +54,8 @@ def test_layer_worked_example(kata, check):
                         [0.5, 0.5, 0.5]])    # neuron 1 averages-ish: 3.0
     biases = np.array([10.0, -1.0])
     check.close(kata.layer_output(inputs, weights, biases), [11.0, 2.0],
-                "layer_output of a 2-neuron layer")
+                "layer_output of a 2-neuron layer",
+                suspects={"the biases are left out": [1.0, 3.0]})
 
 
 @pytest.mark.exercise("01.2")
@@ -71,7 +72,9 @@ def test_layer_bias_moves_only_its_own_neuron(kata, check, rng):
     bumped = biases.copy()
     bumped[2] += 1.0
     moved = check.array(kata.layer_output(inputs, weights, bumped), "layer_output")
-    check.close(moved - base, [0.0, 0.0, 1.0, 0.0], "change in outputs after biases[2] += 1")
+    check.close(moved - base, [0.0, 0.0, 1.0, 0.0], "change in outputs after biases[2] += 1",
+                suspects={"the biases are not added at all": np.zeros(4),
+                          "biases[2] is added to every neuron": np.ones(4)})
 
 
 @pytest.mark.exercise("01.2")
