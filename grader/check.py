@@ -109,12 +109,15 @@ def check(manifest: Manifest, exercise: Exercise, data: dict, reference_prereqs:
     return report(manifest, exercise, result, data, reference_prereqs)
 
 
-def newly_passed(manifest: Manifest, data: dict) -> list[Exercise]:
-    """Refresh the board; the exercises that pass now but did not at the last look."""
+def refresh_announcing(manifest: Manifest, data: dict) -> dict[str, dict]:
+    """Refresh the board, print the exercises that pass now but did not at the last look,
+    and return every exercise's status."""
     before = {k: v.get("status") for k, v in data["results"].items()}
     statuses = board.refresh(manifest, list(manifest.exercises), data)
-    return [ex for ex in manifest.exercises
-            if statuses[ex.id]["status"] == "passed" and before.get(ex.id) != "passed"]
+    for ex in manifest.exercises:
+        if statuses[ex.id]["status"] == "passed" and before.get(ex.id) != "passed":
+            print(f"{ex.id} {ex.title}: passed, {ex.points:g} points.")
+    return statuses
 
 
 def check_chapter(manifest: Manifest, exercises: list[Exercise], data: dict) -> int:

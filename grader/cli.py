@@ -47,9 +47,7 @@ def cmd_check(manifest: Manifest, args) -> int:
     if args.id:
         exercise = manifest.exercise(args.id)
     else:
-        for done in check.newly_passed(manifest, data):
-            print(f"{done.id} {done.title}: passed, {done.points:g} points.")
-        statuses = board.refresh(manifest, list(manifest.exercises), data)
+        statuses = check.refresh_announcing(manifest, data)
         exercise = board.next_exercise(manifest, statuses)
         if exercise is None:
             print("Every exercise passes. Well done!")
