@@ -1,3 +1,3 @@
 """Activates the kata pytest plugin for every pytest run in this repository."""
 
-pytest_plugins = ["grader.plugin"]
+pytest_plugins = ["grader.testing.plugin"]

@@ -1,20 +1,20 @@
 """The grader: everything in Deep Learning Foundations that checks a learner's work.
 
-Folder map (one concept per module):
+Folder map, one subpackage per audience (dependencies point down this list, never up):
 
-- ``manifest``     reads ``curriculum.toml``, the single list of chapters and exercises
-- ``stubgen``      turns fenced reference bodies in ``solutions/`` into the stubs in ``exercises/``
-- ``targets``      loads the code under test (learner stubs, reference, a catalogued mistake)
-- ``plugin``       the pytest plugin: modes, ``--exercise`` selection, "not started", points
-- ``timelimit``    the CPU-time limit that stops runaway learner code once
-- ``checks``, ``fingerprints``, ``gradcheck``   teaching assertions and their diagnoses
-- ``mistakes``     the registry behind ``mistakes/``: wrong implementations tests must reject
-- ``verify``       the author's consistency check (``kata verify``)
-- ``runner``, ``progress``, ``board``, ``check``, ``reset``   the learner's loop behind ``kata``
-- ``demo``         ``kata demo spiral|sine``, the Part I capstone
-- ``cli``          the ``kata`` command
-- ``grading/``     sandboxed autograding: ``kata grade``, ``release``, ``gradescope``, ``classroom``
-- ``nbgrader/``    ``kata nbgrader``: the kata as an nbgrader course
+- ``cli``        the ``kata`` command, the front door for everyone
+- ``manifest``   reads ``curriculum.toml``, the single list of chapters and exercises
+- ``learn/``     the learner's loop: ``kata check``, the board, progress, hints, reset, demos
+- ``grading/``   instructors: sandboxed ``kata grade``, ``release``, ``gradescope``, ``classroom``
+- ``nbgrader/``  instructors: ``kata nbgrader``, the kata as an nbgrader course
+- ``author/``    contributors: stub generator, mistakes catalog registry, ``kata verify``
+- ``testing/``   the test machinery every mode shares: the pytest plugin, the targets it loads
+                 code from, teaching checks, fingerprints, gradient checks, the CPU-time limit,
+                 and the runner that starts pytest for ``kata``
+- ``tests/``     the grader's own tests (not shipped)
+
+``grader/tests/test_layout.py`` keeps this true: no import circle, and ``testing/`` never
+imports the packages that use it (grading mode plugs in as its own pytest plugin).
 """
 
 __version__ = "0.1.0"

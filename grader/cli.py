@@ -17,14 +17,16 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from grader import board, check, progress
-from grader import demo
+from grader.learn import board
+from grader.learn import check
+from grader.learn import progress
+from grader.learn import demo
 from grader.grading import commands as grading_commands
 from grader.manifest import Exercise, Manifest, ManifestError, load_manifest
 from grader.nbgrader import course as nbgrader_course
-from grader.reset import restore_symbol
-from grader.stubgen import StubError, expected_stubs, generate_all
-from grader.verify import verify
+from grader.learn.reset import restore_symbol
+from grader.author.stubgen import StubError, expected_stubs, generate_all
+from grader.author.verify import verify
 
 
 def _pick(manifest: Manifest, exercise_id: str | None, data: dict) -> Exercise:

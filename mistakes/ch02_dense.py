@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from grader.mistakes import mistake
+from grader.author.mistakes import mistake
 from solutions.ch02_dense import INITIALIZERS
 from solutions.core import Parameter
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from grader.mistakes import mistake
+from grader.author.mistakes import mistake
 
 
 @mistake("03.1", "np.max(x, 0) instead of np.maximum(x, 0): reduces axis 0 away")

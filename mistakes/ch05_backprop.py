@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from grader.mistakes import mistake
+from grader.author.mistakes import mistake
 
 
 # ---------------------------------------------------------------- 05.1 dense_backward

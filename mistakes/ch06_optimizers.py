@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from grader.mistakes import mistake
+from grader.author.mistakes import mistake
 from solutions.ch06_optimizers import decayed_lr as _decayed_lr
 
 _SHARED_STATE: dict[int, np.ndarray] = {}  # used by the "state outside the optimizer" mistakes

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from grader.mistakes import mistake
+from grader.author.mistakes import mistake
 
 
 @mistake("07.1", "forgets the absolute value: lam * sum(W)")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from grader.mistakes import mistake
+from grader.author.mistakes import mistake
 from solutions.ch08_training import TASKS, evaluate as _evaluate, minibatches as _minibatches
 from solutions.ch08_training import train_step as _train_step
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from grader.mistakes import mistake
+from grader.author.mistakes import mistake
 from solutions.ch09_modern_activations import (ERF_CLIP, ERF_TERMS, GELU_TANH_COEF,
                                                SQRT_2_OVER_PI, _sigmoid)
 from solutions.ch09_modern_activations import erf as reference_erf

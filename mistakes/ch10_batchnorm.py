@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from grader.mistakes import mistake
+from grader.author.mistakes import mistake
 from solutions.ch10_batchnorm import (_channels_last_rows, _rows_to_channels_first,
                                       batchnorm_backward as reference_backward,
                                       batchnorm_forward as reference_forward,

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from grader.mistakes import mistake
+from grader.author.mistakes import mistake
 from solutions.ch11_layernorm import layernorm_backward as reference_ln_backward
 from solutions.ch11_layernorm import rmsnorm_backward as reference_rms_backward
 

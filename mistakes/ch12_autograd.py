@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from grader.mistakes import mistake
+from grader.author.mistakes import mistake
 from solutions.ch12_autograd import Tensor, Value, as_tensor
 from solutions.ch12_autograd import topological_order as reference_topological_order
 from solutions.ch12_autograd import unbroadcast as reference_unbroadcast

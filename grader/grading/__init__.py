@@ -6,6 +6,8 @@ Folder map (one concept per module):
 - ``sandbox``      how a worker is started: bubblewrap, else process isolation (and what is weaker)
 - ``channel``      the test side of the data-only channel: deadlines, kills, remote exceptions
 - ``proxy``        stand-ins for remote objects: the ``kata`` module, handles, operators
+- ``mode``         the pytest plugin ``kata grade`` loads (``-p grader.grading.mode``): it swaps
+                   the test machinery's target for a sandboxed one
 - ``target``       ``GradingTarget``: the ``kata`` fixture's target under ``--kata-grade``
 - ``recorder``     the trusted pytest process streams each test's outcome to a file
 - ``job``          one student's job folder and settings
@@ -19,6 +21,7 @@ Folder map (one concept per module):
 - ``release``      ``kata release``: the student release
 - ``gradescope``   ``kata gradescope``: the autograder bundle and its ``run_autograder``
 - ``classroom``    ``kata classroom``: the GitHub Classroom workflow
+- ``selection``    which exercises a command covers (``--only``)
 - ``commands``     the command-line entry points (registered in ``grader/cli.py``)
 
 ``python -m grader.grading COMMAND`` runs the same commands without the learner CLI.

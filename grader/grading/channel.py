@@ -369,11 +369,9 @@ class Sandbox:
         self._write(wire.pack(answer, encoder.buffers), max(deadline, time.monotonic() + 5))
 
     def _not_data(self, value):
-        from grader.grading.proxy import reference_of  # proxies know their handle
-
-        ref = reference_of(value, self)
-        if ref is not None:
-            return ref
+        to_wire = getattr(type(value), "kata_wire_tag", None)  # stand-ins know their handle
+        if to_wire is not None:
+            return to_wire(value, self)
         if callable(value):
             cid = self.callback_ids.get(id(value))
             if cid is None or self.callbacks.get(cid) is not value:

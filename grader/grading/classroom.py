@@ -66,7 +66,7 @@ def step_id(exercise_id: str) -> str:
 
 
 def workflow(manifest: Manifest, only: list[str]) -> str:
-    from grader.grading.commands import selected_exercises
+    from grader.grading.selection import selected_exercises
 
     exercises = selected_exercises(manifest, only, echo=lambda *_: None)
     selector = ",".join(ex.id for ex in exercises)

@@ -90,7 +90,8 @@ def _plugin_args() -> list[str]:
 def pytest_command(manifest: Manifest, job_path: Path, options: Options) -> list[str]:
     files = [str(p) for p in test_files(manifest, options.exercises)]
     selector = ",".join(e.id for e in options.exercises)
-    return [sys.executable, "-m", "pytest", *files, f"--kata-grade={job_path}",
+    return [sys.executable, "-m", "pytest", *files, "-p", "grader.grading.mode",
+            f"--kata-grade={job_path}",
             f"--exercise={selector}", f"--rootdir={manifest.root}", "-p", "no:cacheprovider",
             f"--basetemp={job_path.parent / 'tmp' / 'base'}",
             *_plugin_args(), "-q", "--no-header", "-rN", "--color=no"]

@@ -102,7 +102,7 @@ def _failure(message: str) -> dict:
 def run(root: Path) -> int:
     """Grade ``root/submission`` into ``root/results/results.json`` (always written)."""
     from grader.grading.batch import grade_all
-    from grader.grading.commands import selected_exercises
+    from grader.grading.selection import selected_exercises
     from grader.grading.engine import Options
     from grader.grading.reports import isolation_text
     from grader.manifest import load_manifest

@@ -86,6 +86,7 @@ class Remote:
     """Base of every stand-in for a remote object."""
 
     __slots__ = SLOTS + ("__weakref__",)
+    kata_wire_tag = staticmethod(reference_of)  # read by the channel when it encodes arguments
 
     @classmethod
     def _kata_new(cls, link: Link, hid: int, type_name: str):
@@ -172,6 +173,8 @@ def proxy_class(type_name: str, kind: str, caps: tuple[str, ...]) -> type:
 
 class RemoteModule(types.ModuleType):
     """The module under test, as the ``kata`` fixture returns it in grading mode."""
+
+    kata_wire_tag = staticmethod(reference_of)
 
     def __init__(self, link: Link, hid: int, name: str):
         super().__init__(f"{name} (sandboxed)")

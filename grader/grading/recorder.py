@@ -42,7 +42,7 @@ class Recorder:
         self._fh.flush()
 
     def pytest_collection_finish(self, session) -> None:
-        from grader.plugin import EXERCISE_KEY
+        from grader.testing.plugin import EXERCISE_KEY
 
         self._write({"event": "timing", "collected_after": round(time.monotonic() - self.started, 3)})
         tests = []

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import grader
 from grader.manifest import Manifest
-from grader.stubgen import BEGIN, END, generate_stub
+from grader.author.stubgen import BEGIN, END, generate_stub
 
 TOP_FILES = ("conftest.py", "pyproject.toml", "README.md", "LICENSE", ".gitignore")
 INSTRUCTOR_DOCS = {"instructors.md", "nbgrader.md"}

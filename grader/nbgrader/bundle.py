@@ -27,15 +27,15 @@ import grader
 from grader.manifest import MANIFEST_NAME, Chapter, Manifest
 from grader.nbgrader.names import BUNDLE, PACKAGE
 from grader.nbgrader.notebook import known_cells
-from grader.stubgen import CHAPTER_FILE, generate_stub
+from grader.author.stubgen import CHAPTER_FILE, generate_stub
 
 GRADER = Path(grader.__file__).resolve().parent
-ENTRY_POINTS = ("grader.plugin", "grader.nbgrader.harness")
+ENTRY_POINTS = ("grader.testing.plugin", "grader.nbgrader.harness")
 KERNEL_SIDE = ("cell.py", "process.py")  # what the test cells import, as kata_tests.cell
 HIDDEN = "tests/hidden"  # in source/ (so in autograde's copy), removed from the release
 
 CONFTEST = ('"""The graded tests run with the kata\'s pytest plugin."""\n\n'
-            'pytest_plugins = ["grader.plugin"]\n')
+            'pytest_plugins = ["grader.testing.plugin"]\n')
 PYTEST_INI = """[pytest]
 addopts = -p no:cacheprovider
 markers =

@@ -17,7 +17,7 @@ from grader.nbgrader.bundle import write_bundle
 from grader.nbgrader.config import config_text
 from grader.nbgrader.names import CELL_TIMEOUT_MARGIN
 from grader.nbgrader.notebook import chapter_notebook
-from grader.stubgen import StubError, generate_stub
+from grader.author.stubgen import StubError, generate_stub
 
 CONFIG = "nbgrader_config.py"
 

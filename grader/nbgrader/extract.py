@@ -21,7 +21,7 @@ from grader.manifest import Chapter, Manifest, load_manifest
 from grader.nbgrader.names import META
 from grader.nbgrader.notebook import cell_text, chapter_notebook, known_cells
 from grader.nbgrader.splice import rebuild
-from grader.stubgen import generate_stub
+from grader.author.stubgen import generate_stub
 
 
 class NotebookError(ValueError):

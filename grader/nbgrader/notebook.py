@@ -20,7 +20,7 @@ import re
 from grader.manifest import Chapter, Exercise
 from grader.nbgrader.blocks import exercise_blocks, split_blocks, to_notebook_imports
 from grader.nbgrader.names import BUNDLE, META, PACKAGE
-from grader.stubgen import find_fences, stub_lines
+from grader.author.stubgen import find_fences, stub_lines
 
 KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
 

@@ -28,7 +28,7 @@ from grader.manifest import Chapter
 from grader.nbgrader.blocks import (Block, exercise_blocks, join_blocks, split_blocks,
                                     to_module_imports)
 from grader.nbgrader.names import BUNDLE
-from grader.stubgen import stub_lines
+from grader.author.stubgen import stub_lines
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 

@@ -4,8 +4,8 @@ error against the tolerance, a likely cause and the next step."""
 import numpy as np
 import pytest
 
-from grader.checks import Checker, KataAssertion
-from grader.gradcheck import numerical_gradient
+from grader.testing.checks import Checker, KataAssertion
+from grader.testing.gradcheck import numerical_gradient
 from grader.manifest import parse_manifest
 
 MANIFEST = {"chapter": [{"id": "03", "module": "ch03_x", "title": "X", "exercise": [

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.fingerprints import diagnose
+from grader.testing.fingerprints import diagnose
 
 rng = np.random.default_rng(0)
 EXPECTED = rng.normal(size=(4, 3))

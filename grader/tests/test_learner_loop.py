@@ -7,7 +7,7 @@ import sys
 
 from pathlib import Path
 
-from grader.stubgen import BEGIN, END
+from grader.author.stubgen import BEGIN, END
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,7 @@ from grader.nbgrader.course import ready
 from grader.nbgrader.extract import NotebookError, notebook_to_sources
 from grader.nbgrader.notebook import cell_text, chapter_notebook
 from grader.nbgrader.splice import rebuild
-from grader.stubgen import HEADER, generate_stub
+from grader.author.stubgen import HEADER, generate_stub
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFEST = load_manifest(REPO)
@@ -207,7 +207,7 @@ def _bundle_cell(course01):
     """The copy of cell.py that ships with the assignment (not the one in the repository)."""
     import importlib
 
-    from grader.targets import load_package
+    from grader.testing.targets import load_package
 
     name = f"shipped_kata_tests_{abs(hash(str(course01)))}"  # one package per assignment
     load_package(course01 / "kata_tests", name)

@@ -3,7 +3,7 @@
 import pytest
 
 from grader.manifest import parse_manifest
-from grader.stubgen import StubError, find_fences, generate_stub
+from grader.author.stubgen import StubError, find_fences, generate_stub
 
 MANIFEST = {
     "chapter": [{

@@ -20,9 +20,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from grader.manifest import Manifest
-from grader.mistakes import LOAD_ERRORS, catalog_by_exercise
-from grader.runner import run_pytest
-from grader.stubgen import generate_all
+from grader.author.mistakes import LOAD_ERRORS, catalog_by_exercise
+from grader.testing.runner import run_pytest
+from grader.author.stubgen import generate_all
 
 FORBIDDEN_IMPORTS = {"grader", "solutions", "exercises", "tests", "mistakes", "torch"}
 

@@ -30,7 +30,7 @@ import types
 from pathlib import Path
 
 from grader.manifest import Exercise, Manifest
-from grader.mistakes import Mistake
+from grader.author.mistakes import Mistake
 
 
 def load_package(folder: Path, name: str) -> types.ModuleType:

@@ -3,7 +3,7 @@
 Each file ``mistakes/<chapter module>.py`` registers plausible wrong bodies for the exercises
 of one chapter::
 
-    from grader.mistakes import mistake
+    from grader.author.mistakes import mistake
 
     @mistake("01.1", "forgets to add the bias")
     def neuron_output(inputs, weights, bias):

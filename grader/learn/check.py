@@ -8,9 +8,10 @@ the message points at the prerequisite instead.
 
 from __future__ import annotations
 
-from grader import board, progress
+from grader.learn import board
+from grader.learn import progress
 from grader.manifest import Exercise, Manifest
-from grader.runner import RunResult, run_exercises, summarize
+from grader.testing.runner import RunResult, run_exercises, summarize
 
 
 def preflight(manifest: Manifest, exercise: Exercise) -> str | None:

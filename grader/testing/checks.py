@@ -22,8 +22,8 @@ from typing import Callable
 
 import numpy as np
 
-from grader.fingerprints import diagnose
-from grader.gradcheck import numerical_gradient
+from grader.testing.fingerprints import diagnose
+from grader.testing.gradcheck import numerical_gradient
 from grader.manifest import Exercise
 
 

@@ -22,12 +22,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.checks import Checker, KataAssertion
+from grader.testing.checks import Checker, KataAssertion
 from grader.manifest import Exercise, Manifest, load_manifest
-from grader.mistakes import catalog_by_exercise
-from grader.stubgen import STUB_MESSAGE
-from grader.timelimit import ExerciseTimeout, cpu_limit
-from grader.targets import MistakeTarget, TreeTarget
+from grader.author.mistakes import catalog_by_exercise
+from grader.author.stubgen import STUB_MESSAGE
+from grader.testing.timelimit import ExerciseTimeout, cpu_limit
+from grader.testing.targets import MistakeTarget, TreeTarget
 
 EXERCISE_KEY = pytest.StashKey[Exercise]()
 
@@ -41,6 +41,7 @@ class KataState:
     inject: bool
     verify: bool
     selected: list[Exercise] | None
+    grading: bool = False  # set by grader.grading.mode: the default target is a sandbox
     records: list[dict] = field(default_factory=list)
     points: dict[str, float] = field(default_factory=dict)
     rejected: set[str] = field(default_factory=set)  # verify: mistakes some test already failed
@@ -64,7 +65,6 @@ def pytest_addoption(parser):
                   default="5")
     group.addoption("--kata-report", metavar="PATH", help=argparse.SUPPRESS)
     group.addoption("--kata-verify", metavar="STUBS_DIR", help=argparse.SUPPRESS)
-    group.addoption("--kata-grade", metavar="JOB", help=argparse.SUPPRESS)  # `kata grade` only
 
 
 def _build_state(config) -> KataState:
@@ -92,14 +92,11 @@ def _build_state(config) -> KataState:
             selected = [ex for s in wanted for ex in manifest.select(s)]
         except KeyError as err:
             raise pytest.UsageError(str(err.args[0])) from None
-    default = reference if reference_mode else learner
-    if config.getoption("kata_grade"):
-        # Grading mode: the submission runs in a sandboxed worker; this process never imports it.
-        from grader.grading.target import GradingTarget
-        default = GradingTarget.from_job(manifest, Path(config.getoption("kata_grade")), config)
+    # Grading mode (grader.grading.mode, loaded with -p by `kata grade`) replaces `default`
+    # afterwards with a sandboxed target: the test machinery never imports the grading package.
     return KataState(
         manifest=manifest,
-        default=default,
+        default=reference if reference_mode else learner,
         targets=targets,
         reference_mode=reference_mode,
         inject=bool(config.getoption("reference_prereqs")),
@@ -146,7 +143,7 @@ def pytest_report_header(config):
         return "kata: author check (solutions, stubs and every catalogued mistake)"
     if state.reference_mode:
         return "kata: testing solutions/ (the reference)"
-    if config.getoption("kata_grade"):
+    if state.grading:
         return f"kata: grading {state.default.describe()}"
     extra = ", prerequisites from the reference" if state.inject else ""
     return f"kata: testing exercises/ (your code{extra}); `pytest --solutions` tests the reference"

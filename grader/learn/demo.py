@@ -20,8 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-from grader.stubgen import STUB_MESSAGE
-from grader.targets import load_package
+from grader.author.stubgen import STUB_MESSAGE
+from grader.testing.targets import load_package
 
 # Each demo: data, network width, optimizer and loop settings. Tuned so the reference finishes
 # in a few seconds on one core and lands in the band published in the chapter notes.

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sys
 
-from grader import progress
+from grader.learn import progress
 from grader.manifest import Exercise, Manifest
-from grader.runner import run_exercises, summarize
+from grader.testing.runner import run_exercises, summarize
 
 
 def _symbols() -> dict[str, str]:

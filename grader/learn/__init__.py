@@ -1,0 +1,3 @@
+"""The learner's loop behind ``kata``: ``check`` (one pytest run per check), ``board`` and
+``progress`` (what passed, saved in ``.kata/``), ``reset`` (put a stub back, and undo it), and
+``demo`` (the capstones that train a model made of the learner's own code)."""
