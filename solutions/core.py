@@ -16,10 +16,15 @@ import numpy as np
 
 
 class Parameter:
-    """A learnable array and the gradient accumulated for it."""
+    """A learnable array and the gradient accumulated for it.
+
+    A floating array keeps its dtype (float32 models train faster; gradient checks use
+    float64); anything else (ints, lists) becomes float64.
+    """
 
     def __init__(self, data: np.ndarray):
-        self.data = np.asarray(data, dtype=np.float64)
+        data = np.asarray(data)
+        self.data = data if np.issubdtype(data.dtype, np.floating) else data.astype(np.float64)
         self.grad = np.zeros_like(self.data)
 
     @property
