@@ -171,7 +171,8 @@ def fit(model: Module, optimizer, X: np.ndarray, y: np.ndarray, rng: np.random.G
       "loss":  mean of the batch losses over the epoch's examples (sum of loss * batch length / n)
       S:       the score on the whole training set after the epoch (evaluate)
       "val_loss", "val_" + S: evaluate on (X_val, y_val) after the epoch, only if X_val is given
-    ``on_epoch(epoch, history)``, if given, is called after each epoch (for progress displays).
+    ``on_epoch(epoch, history)``, if given, is called after each epoch (for progress displays),
+    with ``epoch`` counting from 0 (the first call gets 0, the last ``epochs - 1``).
 
     >>> rng = np.random.default_rng(0)
     >>> X, y = vertical_data(rng, 30, 2)
