@@ -30,6 +30,10 @@ def init_small_normal(rng: np.random.Generator, n_inputs: int, n_neurons: int,
 
     Example: ``init_small_normal(np.random.default_rng(0), 4, 3)`` has shape (4, 3) and entries
     of size about 0.01.
+
+    >>> W = init_small_normal(np.random.default_rng(0), 3, 5)
+    >>> W.shape, bool(abs(W).max() < 0.1)
+    ((3, 5), True)
     """
     # TODO(02.1): Small random weights. Stuck? `kata hint 02.1`
     raise NotImplementedError("Exercise 02.1: init_small_normal is not written yet")
@@ -40,6 +44,10 @@ def init_xavier(rng: np.random.Generator, n_inputs: int, n_neurons: int) -> np.n
 
     A uniform on (-a, a) has variance a^2 / 3 = 2 / (D + N): the compromise between keeping the
     forward signal (variance 1/D) and the backward gradient (variance 1/N) steady.
+
+    >>> W = init_xavier(np.random.default_rng(0), 200, 300)
+    >>> W.shape, bool(abs(W).max() <= np.sqrt(6 / (200 + 300)))
+    ((200, 300), True)
     """
     # TODO(02.2): Xavier/Glorot initialization. Stuck? `kata hint 02.2`
     raise NotImplementedError("Exercise 02.2: init_xavier is not written yet")
@@ -50,6 +58,10 @@ def init_he(rng: np.random.Generator, n_inputs: int, n_neurons: int) -> np.ndarr
 
     ReLU zeroes half of its inputs on average, halving the variance; the factor 2 puts it back.
     Only the fan-in (n_inputs) enters: it is the number of terms summed into each output.
+
+    >>> W = init_he(np.random.default_rng(0), 500, 400)
+    >>> W.shape, round(float(W.std()) / np.sqrt(2 / 500), 1)
+    ((500, 400), 1.0)
     """
     # TODO(02.3): He/Kaiming initialization. Stuck? `kata hint 02.3`
     raise NotImplementedError("Exercise 02.3: init_he is not written yet")
@@ -64,6 +76,11 @@ def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarr
     x: (B, D)   W: (D, N)   b: (N,)
     returns (out, cache) with out: (B, N) and cache = (x, W, b), kept for the backward pass
     (chapter 05). The bias broadcasts: the same b is added to every row.
+
+    >>> W = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, -1.0]])
+    >>> out, cache = dense_forward(np.array([[1.0, 2.0]]), W, np.array([0.5, 0.0, 0.0]))
+    >>> out
+    array([[1.5, 2. , 0. ]])
     """
     # TODO(02.4): Dense forward pass. Stuck? `kata hint 02.4`
     raise NotImplementedError("Exercise 02.4: dense_forward is not written yet")
@@ -78,6 +95,10 @@ class Dense(Module):
 
         W comes from ``INITIALIZERS[init](rng, n_inputs, n_neurons)``; b starts at zeros (N,).
         An unknown ``init`` raises ValueError that names the argument and the known choices.
+
+        >>> layer = Dense(4, 3, np.random.default_rng(0), init='xavier')
+        >>> layer.W.shape, layer.b.data
+        ((4, 3), array([0., 0., 0.]))
         """
         # TODO(02.5): A Dense layer with parameters. Stuck? `kata hint 02.5`
         raise NotImplementedError("Exercise 02.5: Dense.__init__ is not written yet")

@@ -28,13 +28,20 @@ def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """out = max(x, 0) elementwise. x: any shape. cache = x (backward needs to know where x > 0).
 
     Return a new array: never modify the caller's x in place.
+
+    >>> relu_forward(np.array([-1.0, 0.0, 2.0]))[0]
+    array([0., 0., 2.])
     """
     # TODO(03.1): ReLU forward. Stuck? `kata hint 03.1`
     raise NotImplementedError("Exercise 03.1: relu_forward is not written yet")
 
 
 def relu_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
-    """dx = dout * (x > 0), with x = cache. At x == 0 we take the derivative to be 0 (as NNFS does)."""
+    """dx = dout * (x > 0), with x = cache. At x == 0 we take the derivative to be 0 (as NNFS does).
+
+    >>> relu_backward(np.array([10.0, 10.0, 10.0]), np.array([-1.0, 0.0, 2.0]))
+    array([ 0.,  0., 10.])
+    """
     # TODO(03.2): ReLU backward. Stuck? `kata hint 03.2`
     raise NotImplementedError("Exercise 03.2: relu_backward is not written yet")
 
@@ -45,13 +52,21 @@ def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     exp(-x) overflows for x < -709 and exp(x) for x > 709. With z = exp(-|x|), which is always in
     (0, 1], both halves are safe:  x >= 0: 1 / (1 + z)   and   x < 0: z / (1 + z).
     (np.where evaluates BOTH of its branches, so each branch must be safe everywhere.)
+
+    >>> sigmoid_forward(np.array([-1000.0, 0.0, 1000.0]))[0]
+    array([0. , 0.5, 1. ])
     """
     # TODO(03.3): Sigmoid forward, stable. Stuck? `kata hint 03.3`
     raise NotImplementedError("Exercise 03.3: sigmoid_forward is not written yet")
 
 
 def sigmoid_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
-    """dx = dout * out * (1 - out), with out = cache = sigmoid(x): the derivative from the output."""
+    """dx = dout * out * (1 - out), with out = cache = sigmoid(x): the derivative from the output.
+
+    >>> out, cache = sigmoid_forward(np.array([0.0]))
+    >>> sigmoid_backward(np.array([1.0]), cache)
+    array([0.25])
+    """
     # TODO(03.4): Sigmoid backward. Stuck? `kata hint 03.4`
     raise NotImplementedError("Exercise 03.4: sigmoid_backward is not written yet")
 
@@ -61,25 +76,41 @@ def tanh_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Note tanh(x) = 2 * sigmoid(2 x) - 1. The textbook quotient overflows to inf / inf = NaN for
     |x| > 710; np.tanh does not.
+
+    >>> tanh_forward(np.array([-1000.0, 0.0, 1000.0]))[0]
+    array([-1.,  0.,  1.])
     """
     # TODO(03.5): Tanh forward. Stuck? `kata hint 03.5`
     raise NotImplementedError("Exercise 03.5: tanh_forward is not written yet")
 
 
 def tanh_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
-    """dx = dout * (1 - out**2), with out = cache = tanh(x)."""
+    """dx = dout * (1 - out**2), with out = cache = tanh(x).
+
+    >>> out, cache = tanh_forward(np.array([0.0, 1000.0]))
+    >>> tanh_backward(np.array([2.0, 2.0]), cache)
+    array([2., 0.])
+    """
     # TODO(03.6): Tanh backward. Stuck? `kata hint 03.6`
     raise NotImplementedError("Exercise 03.6: tanh_backward is not written yet")
 
 
 def linear_forward(x: np.ndarray) -> tuple[np.ndarray, None]:
-    """The identity activation (regression outputs, NNFS ch. 17): out = x, cache = None."""
+    """The identity activation (regression outputs, NNFS ch. 17): out = x, cache = None.
+
+    >>> linear_forward(np.array([-1.5, 2.0]))[0]
+    array([-1.5,  2. ])
+    """
     # TODO(03.7): Linear (identity) forward. Stuck? `kata hint 03.7`
     raise NotImplementedError("Exercise 03.7: linear_forward is not written yet")
 
 
 def linear_backward(dout: np.ndarray, cache: None) -> np.ndarray:
-    """d(out)/dx = 1, so dx = dout * 1 = dout (a copy, so callers may modify it freely)."""
+    """d(out)/dx = 1, so dx = dout * 1 = dout (a copy, so callers may modify it freely).
+
+    >>> linear_backward(np.array([0.5, -3.0]), None)
+    array([ 0.5, -3. ])
+    """
     # TODO(03.8): Linear (identity) backward. Stuck? `kata hint 03.8`
     raise NotImplementedError("Exercise 03.8: linear_backward is not written yet")
 
@@ -89,6 +120,10 @@ def softmax_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     x: (B, K) class scores, or any (..., K). Subtracting the row maximum first changes nothing
     (the factor exp(-max) cancels) but keeps every exponent <= 0, so exp cannot overflow.
+
+    >>> softmax_forward(np.array([[0.0, np.log(3.0)], [1000.0, 1000.0]]))[0]
+    array([[0.25, 0.75],
+           [0.5 , 0.5 ]])
     """
     # TODO(03.9): Softmax forward, stable. Stuck? `kata hint 03.9`
     raise NotImplementedError("Exercise 03.9: softmax_forward is not written yet")
@@ -100,6 +135,10 @@ def softmax_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
     Per row the Jacobian is J[i, j] = dprobs_i/dx_j = probs_i * (delta_ij - probs_j), so
         dx_j = sum_i dout_i * J[i, j] = probs_j * (dout_j - sum_i dout_i * probs_i).
     One multiply and one row sum: the (K, K) Jacobian is never built, and no loop over rows.
+
+    >>> probs, cache = softmax_forward(np.array([[1.0, 2.0, 3.0]]))
+    >>> softmax_backward(np.array([[1.0, 1.0, 1.0]]), cache)
+    array([[0., 0., 0.]])
     """
     # TODO(03.10): Softmax backward (vector-Jacobian product). Stuck? `kata hint 03.10`
     raise NotImplementedError("Exercise 03.10: softmax_backward is not written yet")

@@ -38,6 +38,10 @@ def cross_entropy_forward(probs: np.ndarray, y: np.ndarray) -> tuple[float, tupl
     probs: (B, K) rows of a softmax; y: (B,) labels or (B, K) one-hot. cache = (probs, y).
     Clipping both ends: log(0) = -inf is avoided, and a perfect prediction costs a tiny
     -log(1 - EPS) rather than exactly 0, so neither end is favoured.
+
+    >>> loss, cache = cross_entropy_forward(np.array([[0.5, 0.5], [0.25, 0.75]]), np.array([0, 1]))
+    >>> round(loss, 4), round(float(-(np.log(0.5) + np.log(0.75)) / 2), 4)
+    (0.4904, 0.4904)
     """
     # TODO(04.1): Categorical cross-entropy forward. Stuck? `kata hint 04.1`
     raise NotImplementedError("Exercise 04.1: cross_entropy_forward is not written yet")
@@ -48,6 +52,11 @@ def cross_entropy_backward(dout: float, cache: tuple) -> np.ndarray:
 
     d(-log p)/dp = -1/p for the correct class and 0 for the others; 1/B from the mean. Dividing
     by the clipped probs keeps the gradient finite where a probability is exactly 0.
+
+    >>> loss, cache = cross_entropy_forward(np.array([[0.5, 0.5], [0.25, 0.75]]), np.array([0, 1]))
+    >>> dprobs = cross_entropy_backward(1.0, cache)
+    >>> dprobs[[0, 1], [0, 1]]
+    array([-1.    , -0.6667])
     """
     probs, y = cache
     # TODO(04.2): Categorical cross-entropy backward. Stuck? `kata hint 04.2`
@@ -58,39 +67,69 @@ def binary_cross_entropy_forward(probs: np.ndarray, y: np.ndarray) -> tuple[floa
     """loss = mean over all B*N entries of -(y log p + (1 - y) log(1 - p)), p = clip(probs).
 
     probs: (B, N) sigmoid outputs, y: (B, N) targets in {0, 1}. cache = (probs, y). (NNFS ch. 16.)
+
+    >>> loss, cache = binary_cross_entropy_forward(np.array([[0.5], [0.9]]), np.array([[1.0], [0.0]]))
+    >>> round(loss, 4)
+    1.4979
     """
     # TODO(04.3): Binary cross-entropy forward. Stuck? `kata hint 04.3`
     raise NotImplementedError("Exercise 04.3: binary_cross_entropy_forward is not written yet")
 
 
 def binary_cross_entropy_backward(dout: float, cache: tuple) -> np.ndarray:
-    """dprobs = -dout * (y / p - (1 - y) / (1 - p)) / (B * N), p = clip(probs): (B, N)."""
+    """dprobs = -dout * (y / p - (1 - y) / (1 - p)) / (B * N), p = clip(probs): (B, N).
+
+    >>> loss, cache = binary_cross_entropy_forward(np.array([[0.5], [0.8]]), np.array([[1.0], [0.0]]))
+    >>> binary_cross_entropy_backward(1.0, cache)
+    array([[-1. ],
+           [ 2.5]])
+    """
     probs, y = cache
     # TODO(04.4): Binary cross-entropy backward. Stuck? `kata hint 04.4`
     raise NotImplementedError("Exercise 04.4: binary_cross_entropy_backward is not written yet")
 
 
 def mse_forward(pred: np.ndarray, y: np.ndarray) -> tuple[float, tuple]:
-    """Mean squared error: loss = mean over all B*N entries of (pred - y)**2. cache = (pred, y)."""
+    """Mean squared error: loss = mean over all B*N entries of (pred - y)**2. cache = (pred, y).
+
+    >>> mse_forward(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 0.0], [3.0, 3.0]]))[0]
+    1.25
+    """
     # TODO(04.5): Mean squared error forward. Stuck? `kata hint 04.5`
     raise NotImplementedError("Exercise 04.5: mse_forward is not written yet")
 
 
 def mse_backward(dout: float, cache: tuple) -> np.ndarray:
-    """dpred = dout * 2 * (pred - y) / (B * N): (B, N)."""
+    """dpred = dout * 2 * (pred - y) / (B * N): (B, N).
+
+    >>> loss, cache = mse_forward(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 0.0], [3.0, 3.0]]))
+    >>> mse_backward(1.0, cache)
+    array([[0. , 1. ],
+           [0. , 0.5]])
+    """
     pred, y = cache
     # TODO(04.6): Mean squared error backward. Stuck? `kata hint 04.6`
     raise NotImplementedError("Exercise 04.6: mse_backward is not written yet")
 
 
 def mae_forward(pred: np.ndarray, y: np.ndarray) -> tuple[float, tuple]:
-    """Mean absolute error: loss = mean over all B*N entries of |pred - y|. cache = (pred, y)."""
+    """Mean absolute error: loss = mean over all B*N entries of |pred - y|. cache = (pred, y).
+
+    >>> mae_forward(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 0.0], [3.0, 3.0]]))[0]
+    0.75
+    """
     # TODO(04.7): Mean absolute error forward. Stuck? `kata hint 04.7`
     raise NotImplementedError("Exercise 04.7: mae_forward is not written yet")
 
 
 def mae_backward(dout: float, cache: tuple) -> np.ndarray:
-    """dpred = dout * sign(pred - y) / (B * N): (B, N). (At pred == y we use sign(0) = 0.)"""
+    """dpred = dout * sign(pred - y) / (B * N): (B, N). (At pred == y we use sign(0) = 0.)
+
+    >>> loss, cache = mae_forward(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[0.0, 3.0], [3.0, 3.0]]))
+    >>> mae_backward(1.0, cache)
+    array([[ 0.25, -0.25],
+           [ 0.  ,  0.25]])
+    """
     pred, y = cache
     # TODO(04.8): Mean absolute error backward. Stuck? `kata hint 04.8`
     raise NotImplementedError("Exercise 04.8: mae_backward is not written yet")
@@ -98,7 +137,11 @@ def mae_backward(dout: float, cache: tuple) -> np.ndarray:
 
 def accuracy(scores: np.ndarray, y: np.ndarray) -> float:
     """Fraction of rows whose highest score is the correct class. scores: (B, K) (probs or
-    logits: the argmax is the same); y: (B,) labels or (B, K) one-hot."""
+    logits: the argmax is the same); y: (B,) labels or (B, K) one-hot.
+
+    >>> accuracy(np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]), np.array([1, 0, 0]))
+    0.6666666666666666
+    """
     # TODO(04.9): Accuracy. Stuck? `kata hint 04.9`
     raise NotImplementedError("Exercise 04.9: accuracy is not written yet")
 
@@ -109,6 +152,10 @@ def softmax_cross_entropy_forward(logits: np.ndarray, y: np.ndarray) -> tuple[fl
     log probs[b, k] = shifted[b, k] - log(sum_j exp(shifted[b, j])), shifted = logits - row max,
     loss = mean over b of -log probs[b, correct class]. No clipping: the log is taken of the
     sum, which is >= 1. logits: (B, K); y: (B,) or (B, K). cache = (probs, y), probs: (B, K).
+
+    >>> loss, cache = softmax_cross_entropy_forward(np.array([[0.0, 0.0], [1000.0, 0.0]]), np.array([0, 0]))
+    >>> round(loss, 4), round(float(np.log(2) / 2), 4)
+    (0.3466, 0.3466)
     """
     # TODO(04.10): Softmax cross-entropy forward, fused. Stuck? `kata hint 04.10`
     raise NotImplementedError("Exercise 04.10: softmax_cross_entropy_forward is not written yet")
@@ -118,6 +165,11 @@ def softmax_cross_entropy_backward(dout: float, cache: tuple) -> np.ndarray:
     """dlogits = dout * (probs - onehot) / B: (B, K). (NNFS ch. 9's fused backward.)
 
     The softmax Jacobian and the -1/p of the log cancel: d loss_b / d logits_b = probs_b - onehot_b.
+
+    >>> loss, cache = softmax_cross_entropy_forward(np.array([[0.0, 0.0], [0.0, 0.0]]), np.array([0, 1]))
+    >>> softmax_cross_entropy_backward(1.0, cache)
+    array([[-0.25,  0.25],
+           [ 0.25, -0.25]])
     """
     probs, y = cache
     # TODO(04.11): Softmax cross-entropy backward, fused. Stuck? `kata hint 04.11`

@@ -36,6 +36,17 @@ def dense_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarr
         dW = x.T @ dout        (D, B) @ (B, N) -> (D, N): sums over the batch
         db = dout.sum(axis=0)  (N,): b was added to every row, so every row's gradient adds up
     Each gradient has the shape of the array it belongs to; that alone fixes the transposes.
+
+    >>> x, W, b = np.array([[1.0, 2.0]]), np.array([[1.0, 0.0, 2.0], [0.0, 1.0, -1.0]]), np.zeros(3)
+    >>> out, cache = ch02_dense.dense_forward(x, W, b)
+    >>> dx, dW, db = dense_backward(np.array([[1.0, 0.0, 1.0]]), cache)
+    >>> dx
+    array([[ 3., -1.]])
+    >>> dW
+    array([[1., 0., 1.],
+           [2., 0., 2.]])
+    >>> db
+    array([1., 0., 1.])
     """
     x, W, b = cache
     # TODO(05.1): Dense backward. Stuck? `kata hint 05.1`
@@ -51,6 +62,9 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
     The error is O(eps**2) (the forward difference (f(x + eps e_i) - f(x)) / eps is only O(eps)).
     x must come back unchanged: perturb a private float64 copy, one entry at a time, and put
     each entry back before moving on. Returns grad with the shape of x.
+
+    >>> numerical_gradient(lambda v: float((v ** 2).sum()), np.array([1.0, -2.0]))
+    array([ 2., -4.])
     """
     # TODO(05.2): Your own numerical gradient. Stuck? `kata hint 05.2`
     raise NotImplementedError("Exercise 05.2: numerical_gradient is not written yet")
@@ -64,6 +78,12 @@ class Dense(ch02_dense.Dense):
 
         Adds (+=) dW and db into self.W.grad and self.b.grad: a layer used twice, or two
         backward passes without zero_grad(), must sum their contributions.
+
+        >>> layer = Dense(2, 3, np.random.default_rng(0))
+        >>> out = layer.forward(np.array([[1.0, 2.0]]))
+        >>> dx = layer.backward(np.ones((1, 3)))
+        >>> layer.b.grad, dx.shape
+        (array([1., 1., 1.]), (1, 2))
         """
         # TODO(05.3): Dense layer with backward. Stuck? `kata hint 05.3`
         raise NotImplementedError("Exercise 05.3: Dense.backward is not written yet")
@@ -84,12 +104,24 @@ class MLP(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (B, D) -> logits: (B, K). No activation after the last layer: the loss (e.g.
-        softmax_cross_entropy of chapter 04) turns logits into probabilities."""
+        softmax_cross_entropy of chapter 04) turns logits into probabilities.
+
+        >>> net = MLP(4, 8, 3, np.random.default_rng(0))
+        >>> net.forward(np.ones((5, 4))).shape
+        (5, 3)
+        """
         # TODO(05.4): MLP forward. Stuck? `kata hint 05.4`
         raise NotImplementedError("Exercise 05.4: MLP.forward is not written yet")
 
     def backward(self, dlogits: np.ndarray) -> np.ndarray:
         """dlogits: (B, K) -> dx: (B, D). Visit the layers in reverse order of forward; each
-        layer's backward accumulates its own parameter gradients."""
+        layer's backward accumulates its own parameter gradients.
+
+        >>> net = MLP(4, 8, 3, np.random.default_rng(0))
+        >>> logits = net.forward(np.ones((5, 4)))
+        >>> dx = net.backward(np.ones((5, 3)))
+        >>> dx.shape, net.dense2.b.grad
+        ((5, 4), array([5., 5., 5.]))
+        """
         # TODO(05.5): MLP backward. Stuck? `kata hint 05.5`
         raise NotImplementedError("Exercise 05.5: MLP.backward is not written yet")

@@ -34,6 +34,9 @@ def decayed_lr(lr: float, decay: float, iterations: int) -> float:
 
     This is NNFS's 1/t decay: the rate halves when decay * iterations reaches 1.
     Example: ``decayed_lr(1.0, 0.1, 10) == 0.5``; ``decayed_lr(lr, decay, 0) == lr``.
+
+    >>> decayed_lr(1.0, 0.1, 10)
+    0.5
     """
     # TODO(06.1): Learning-rate decay. Stuck? `kata hint 06.1`
     raise NotImplementedError("Exercise 06.1: decayed_lr is not written yet")
@@ -70,6 +73,13 @@ class SGD(Optimizer):
         v_i = momentum * v_i - lr_t * g_i, and p_i += v_i. With momentum = 0 this is plain
         p_i -= lr_t * g_i. The velocity remembers past steps: along a direction where the
         gradient keeps its sign, steps grow towards lr_t * g / (1 - momentum).
+
+        >>> p = Parameter(np.array([1.0, 2.0]))
+        >>> p.grad = np.array([0.5, -1.0])
+        >>> opt = SGD([p], lr=0.1)
+        >>> opt.step()
+        >>> p.data
+        array([0.95, 2.1 ])
         """
         # TODO(06.2): SGD with momentum. Stuck? `kata hint 06.2`
         raise NotImplementedError("Exercise 06.2: SGD.step is not written yet")
@@ -88,6 +98,13 @@ class AdaGrad(Optimizer):
 
         The cache only grows, so each entry's effective rate lr_t / sqrt(cache) only falls:
         entries with large past gradients slow down first (Duchi et al., 2011).
+
+        >>> p = Parameter(np.array([1.0]))
+        >>> p.grad = np.array([2.0])
+        >>> opt = AdaGrad([p], lr=0.1, eps=0.0)
+        >>> opt.step()
+        >>> p.data
+        array([0.9])
         """
         # TODO(06.3): AdaGrad. Stuck? `kata hint 06.3`
         raise NotImplementedError("Exercise 06.3: AdaGrad.step is not written yet")
@@ -108,6 +125,13 @@ class RMSprop(Optimizer):
 
         The cache is a moving average of g^2 over roughly 1 / (1 - rho) steps, so old gradients
         are forgotten and the rate does not decay to zero as AdaGrad's does. Then iterations += 1.
+
+        >>> p = Parameter(np.array([1.0]))
+        >>> p.grad = np.array([2.0])
+        >>> opt = RMSprop([p], lr=0.1, rho=0.0, eps=0.0)
+        >>> opt.step()
+        >>> p.data
+        array([0.9])
         """
         # TODO(06.4): RMSprop. Stuck? `kata hint 06.4`
         raise NotImplementedError("Exercise 06.4: RMSprop.step is not written yet")
@@ -136,6 +160,13 @@ class Adam(Optimizer):
         m and v start at 0, so early averages are too small by exactly (1 - beta^t); dividing
         it out makes the first step lr_t * g / (|g| + eps), about lr_t per entry. Only m and v
         are stored; m_hat and v_hat are recomputed each step.
+
+        >>> p = Parameter(np.array([1.0, 1.0]))
+        >>> p.grad = np.array([3.0, -0.5])
+        >>> opt = Adam([p], lr=0.1, eps=0.0)
+        >>> opt.step()
+        >>> p.data
+        array([0.9, 1.1])
         """
         # TODO(06.5): Adam with bias correction. Stuck? `kata hint 06.5`
         raise NotImplementedError("Exercise 06.5: Adam.step is not written yet")

@@ -29,7 +29,12 @@ from .core import Module
 
 
 def l1_forward(W: np.ndarray, lam: float) -> tuple[float, tuple]:
-    """L1 penalty lam * sum(|W|) as a Python float; cache = (W, lam). W: any shape."""
+    """L1 penalty lam * sum(|W|) as a Python float; cache = (W, lam). W: any shape.
+
+    >>> penalty, cache = l1_forward(np.array([[1.0, -2.0], [0.0, 3.0]]), 0.1)
+    >>> round(penalty, 4)
+    0.6
+    """
     # TODO(07.1): L1 penalty. Stuck? `kata hint 07.1`
     raise NotImplementedError("Exercise 07.1: l1_forward is not written yet")
 
@@ -39,19 +44,35 @@ def l1_backward(dpenalty: float, cache: tuple) -> np.ndarray:
 
     |w| has slope -1 left of 0 and +1 right of it; at exactly 0 any value in [-1, 1] is a valid
     subgradient and we pin np.sign's 0 (NNFS's code uses +1 there).
+
+    >>> penalty, cache = l1_forward(np.array([[1.0, -2.0], [0.0, 3.0]]), 0.1)
+    >>> l1_backward(1.0, cache)
+    array([[ 0.1, -0.1],
+           [ 0. ,  0.1]])
     """
     # TODO(07.2): L1 penalty gradient. Stuck? `kata hint 07.2`
     raise NotImplementedError("Exercise 07.2: l1_backward is not written yet")
 
 
 def l2_forward(W: np.ndarray, lam: float) -> tuple[float, tuple]:
-    """L2 penalty lam * sum(W^2) as a Python float; cache = (W, lam). W: any shape."""
+    """L2 penalty lam * sum(W^2) as a Python float; cache = (W, lam). W: any shape.
+
+    >>> penalty, cache = l2_forward(np.array([[1.0, -2.0], [0.0, 3.0]]), 0.1)
+    >>> round(penalty, 4)
+    1.4
+    """
     # TODO(07.3): L2 penalty. Stuck? `kata hint 07.3`
     raise NotImplementedError("Exercise 07.3: l2_forward is not written yet")
 
 
 def l2_backward(dpenalty: float, cache: tuple) -> np.ndarray:
-    """dW = dpenalty * 2 * lam * W, same shape as W (d(w^2)/dw = 2w: the 2 is not optional)."""
+    """dW = dpenalty * 2 * lam * W, same shape as W (d(w^2)/dw = 2w: the 2 is not optional).
+
+    >>> penalty, cache = l2_forward(np.array([[1.0, -2.0], [0.0, 3.0]]), 0.1)
+    >>> l2_backward(1.0, cache)
+    array([[ 0.2, -0.4],
+           [ 0. ,  0.6]])
+    """
     # TODO(07.4): L2 penalty gradient. Stuck? `kata hint 07.4`
     raise NotImplementedError("Exercise 07.4: l2_backward is not written yet")
 
@@ -65,6 +86,12 @@ def dropout_forward(x: np.ndarray, rate: float, rng: np.random.Generator,
     eval:     out = x unchanged, no draw from rng; cache = (ones like x, 0.0), which makes the
               backward formula give dx = dout.
     ``keep`` is a float array of 0s and 1s. rate must lie in [0, 1): rate = 1 would divide by 0.
+
+    >>> out, cache = dropout_forward(np.ones((2, 4)), 0.5, np.random.default_rng(0))
+    >>> sorted(set(out.ravel().tolist()))
+    [0.0, 2.0]
+    >>> dropout_forward(np.ones(3), 0.5, np.random.default_rng(0), training=False)[0]
+    array([1., 1., 1.])
     """
     if not 0.0 <= rate < 1.0:
         raise ValueError(f"dropout rate must be in [0, 1), got rate={rate}")
@@ -77,6 +104,10 @@ def dropout_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
 
     out = x * keep / (1 - rate) is linear in x, entry by entry, so its local gradient is the
     same scaled mask: dropped entries pass no gradient, kept ones pass dout / (1 - rate).
+
+    >>> out, cache = dropout_forward(np.ones((1, 6)), 0.5, np.random.default_rng(1))
+    >>> bool(np.array_equal(dropout_backward(np.ones((1, 6)), cache), out))
+    True
     """
     # TODO(07.6): Inverted dropout backward. Stuck? `kata hint 07.6`
     raise NotImplementedError("Exercise 07.6: dropout_backward is not written yet")

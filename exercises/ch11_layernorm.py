@@ -27,7 +27,14 @@ from .core import Module, Parameter
 def layernorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
                       eps: float = 1e-5) -> tuple[np.ndarray, tuple]:
     """LayerNorm over the last axis. x: (..., C)   gamma, beta: (C,)
-    returns (out: like x, cache = (x_hat, inv_std, gamma)), inv_std: (..., 1)."""
+    returns (out: like x, cache = (x_hat, inv_std, gamma)), inv_std: (..., 1).
+
+    >>> x = np.array([[1.0, 2.0, 3.0], [10.0, 10.0, 40.0]])
+    >>> out, cache = layernorm_forward(x, np.ones(3), np.zeros(3), eps=0.0)
+    >>> out
+    array([[-1.2247,  0.    ,  1.2247],
+           [-0.7071, -0.7071,  1.4142]])
+    """
     assert gamma.shape == beta.shape == x.shape[-1:], "gamma and beta must be (C,), C = x.shape[-1]"
     # TODO(11.1): LayerNorm forward. Stuck? `kata hint 11.1`
     raise NotImplementedError("Exercise 11.1: layernorm_forward is not written yet")
@@ -42,6 +49,12 @@ def layernorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
         dx = inv_std / C * (C * dx_hat - sum_c dx_hat - x_hat * sum_c dx_hat * x_hat)
 
     gamma and beta are shared by every row, so their gradients sum over ALL leading axes.
+
+    >>> x = np.array([[1.0, 2.0, 3.0]])
+    >>> out, cache = layernorm_forward(x, np.ones(3), np.zeros(3))
+    >>> dx, dgamma, dbeta = layernorm_backward(np.ones((1, 3)), cache)
+    >>> dx, dbeta
+    (array([[0., 0., 0.]]), array([1., 1., 1.]))
     """
     x_hat, inv_std, gamma = cache
     # TODO(11.2): LayerNorm backward. Stuck? `kata hint 11.2`
@@ -51,7 +64,11 @@ def layernorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
 def rmsnorm_forward(x: np.ndarray, gamma: np.ndarray,
                     eps: float = 1e-6) -> tuple[np.ndarray, tuple]:
     """RMSNorm over the last axis. x: (..., C)   gamma: (C,)
-    returns (out: like x, cache = (x, inv_rms, gamma)), inv_rms = 1 / rms: (..., 1)."""
+    returns (out: like x, cache = (x, inv_rms, gamma)), inv_rms = 1 / rms: (..., 1).
+
+    >>> rmsnorm_forward(np.array([[3.0, -4.0]]), np.ones(2), eps=0.0)[0]
+    array([[ 0.8485, -1.1314]])
+    """
     assert gamma.shape == x.shape[-1:], "gamma must be (C,), C = x.shape[-1]"
     # TODO(11.3): RMSNorm forward. Stuck? `kata hint 11.3`
     raise NotImplementedError("Exercise 11.3: rmsnorm_forward is not written yet")
@@ -63,6 +80,12 @@ def rmsnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.nda
 
         dx = inv_rms * g - x * inv_rms^3 / C * sum_c g * x
         dgamma = sum over leading axes of dout * x * inv_rms
+
+    >>> x = np.array([[3.0, -4.0]])
+    >>> out, cache = rmsnorm_forward(x, np.ones(2), eps=0.0)
+    >>> dx, dgamma = rmsnorm_backward(np.ones((1, 2)), cache)
+    >>> dgamma
+    array([ 0.8485, -1.1314])
     """
     x, inv_rms, gamma = cache
     # TODO(11.4): RMSNorm backward. Stuck? `kata hint 11.4`

@@ -40,6 +40,12 @@ class Node:
         topological order (outputs before inputs): when a node runs, every node that uses it has
         already added its share, so its grad is complete. Leaves' grads accumulate over calls
         (as in PyTorch); zero them yourself between training steps. Build a fresh graph each time.
+
+        >>> a = Value(3.0)
+        >>> c = a * a + a
+        >>> c.backward()
+        >>> a.grad
+        7.0
         """
         # TODO(12.5): Backward through the graph. Stuck? `kata hint 12.5`
         raise NotImplementedError("Exercise 12.5: Node.backward is not written yet")
@@ -51,6 +57,13 @@ def topological_order(root: Node) -> list:
     Depth-first post-order: a node is appended only after all of its parents. Uses an explicit
     stack instead of recursion, so a chain of thousands of nodes (an RNN unrolled, a deep net)
     does not hit Python's recursion limit (about 1000 frames).
+
+    >>> a = Value(1.0)
+    >>> b = a * 2.0
+    >>> c = a + b
+    >>> order = topological_order(c)
+    >>> order.index(a) < order.index(b) < order.index(c), order[-1] is c
+    (True, True)
     """
     # TODO(12.4): Topological order. Stuck? `kata hint 12.4`
     raise NotImplementedError("Exercise 12.4: topological_order is not written yet")
@@ -72,13 +85,29 @@ class Value(Node):
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
 
     def __add__(self, other) -> "Value":
-        """out = self + other;  d out/d self = 1, d out/d other = 1: both receive out.grad."""
+        """out = self + other;  d out/d self = 1, d out/d other = 1: both receive out.grad.
+
+        >>> a = Value(2.0)
+        >>> c = a + 3.0
+        >>> c.data
+        5.0
+        >>> c.backward()
+        >>> a.grad
+        1.0
+        """
         other = other if isinstance(other, Value) else Value(other)
         # TODO(12.1): Value addition. Stuck? `kata hint 12.1`
         raise NotImplementedError("Exercise 12.1: Value.__add__ is not written yet")
 
     def __mul__(self, other) -> "Value":
-        """out = self * other;  d out/d self = other.data, d out/d other = self.data."""
+        """out = self * other;  d out/d self = other.data, d out/d other = self.data.
+
+        >>> a, b = Value(2.0), Value(-3.0)
+        >>> c = a * b
+        >>> c.backward()
+        >>> c.data, a.grad, b.grad
+        (-6.0, -3.0, 2.0)
+        """
         other = other if isinstance(other, Value) else Value(other)
         # TODO(12.2): Value multiplication. Stuck? `kata hint 12.2`
         raise NotImplementedError("Exercise 12.2: Value.__mul__ is not written yet")
@@ -97,6 +126,12 @@ class Value(Node):
         """out = tanh(self);  d out/d self = 1 - tanh(self)**2 = 1 - out.data**2.
 
         Use math.tanh: (exp(2x) - 1) / (exp(2x) + 1) overflows to nan for x above ~355.
+
+        >>> x = Value(0.0)
+        >>> y = x.tanh()
+        >>> y.backward()
+        >>> y.data, x.grad
+        (0.0, 1.0)
         """
         # TODO(12.3): Value tanh. Stuck? `kata hint 12.3`
         raise NotImplementedError("Exercise 12.3: Value.tanh is not written yet")
@@ -139,6 +174,10 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     sum of its copies' gradients. NumPy broadcasts by (1) prepending axes and (2) stretching
     size-1 axes, so we (1) sum the leading extra axes away and (2) sum, keeping the axis, where
     ``shape`` has a 1.  grad: (B, D), shape (D,) -> (D,);  grad: (B, D), shape (B, 1) -> (B, 1).
+
+    >>> unbroadcast(np.ones((4, 2, 3)), (2, 1))
+    array([[12.],
+           [12.]])
     """
     shape = tuple(shape)
     # TODO(12.6): Unbroadcast. Stuck? `kata hint 12.6`
@@ -182,7 +221,14 @@ class Tensor(Node):
         return out
 
     def __mul__(self, other) -> "Tensor":
-        """out = self * other elementwise, broadcast;  d self = other * d out, then unbroadcast."""
+        """out = self * other elementwise, broadcast;  d self = other * d out, then unbroadcast.
+
+        >>> x, w = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]])), Tensor(np.array([10.0, 20.0]))
+        >>> out = (x * w).sum()
+        >>> out.backward()
+        >>> w.grad
+        array([4., 6.])
+        """
         other = as_tensor(other)
         # TODO(12.7): Tensor multiplication with broadcasting. Stuck? `kata hint 12.7`
         raise NotImplementedError("Exercise 12.7: Tensor.__mul__ is not written yet")
@@ -192,6 +238,12 @@ class Tensor(Node):
 
         out[b, n] = sum_d self[b, d] * other[d, n], so
         d self = d out @ other.T: (B, N) @ (N, D);   d other = self.T @ d out: (D, B) @ (B, N).
+
+        >>> x, W = Tensor(np.ones((3, 2))), Tensor(np.array([[1.0], [2.0]]))
+        >>> out = (x @ W).sum()
+        >>> out.backward()
+        >>> float(out.data), W.grad.ravel()
+        (9.0, array([3., 3.]))
         """
         other = as_tensor(other)
         assert self.data.ndim == 2 and other.data.ndim == 2, "2-D @ 2-D only"
@@ -203,6 +255,15 @@ class Tensor(Node):
 
         Backward: put the summed axes back as size 1 (np.expand_dims, unless keepdims already
         kept them), then broadcast to self's shape. x: (B, D), axis=1 -> out: (B,) -> (B, 1).
+
+        >>> x = Tensor(np.arange(6.0).reshape(2, 3))
+        >>> s = x.sum(axis=1)
+        >>> s.data
+        array([ 3., 12.])
+        >>> s.sum().backward()
+        >>> x.grad
+        array([[1., 1., 1.],
+               [1., 1., 1.]])
         """
         # TODO(12.9): Sum over axes. Stuck? `kata hint 12.9`
         raise NotImplementedError("Exercise 12.9: Tensor.sum is not written yet")
@@ -211,12 +272,28 @@ class Tensor(Node):
         """out = self.data.mean(axis, keepdims);  d out/d self = 1/n for each of the n averaged.
 
         n = self.data.size // out.data.size: the number of entries behind each output.
+
+        >>> x = Tensor(np.arange(6.0).reshape(2, 3))
+        >>> m = x.mean(axis=0)
+        >>> m.data
+        array([1.5, 2.5, 3.5])
+        >>> m.sum().backward()
+        >>> x.grad
+        array([[0.5, 0.5, 0.5],
+               [0.5, 0.5, 0.5]])
         """
         # TODO(12.10): Mean over axes. Stuck? `kata hint 12.10`
         raise NotImplementedError("Exercise 12.10: Tensor.mean is not written yet")
 
     def log(self) -> "Tensor":
-        """out = log(self) elementwise (self > 0);  d out/d self = 1 / self."""
+        """out = log(self) elementwise (self > 0);  d out/d self = 1 / self.
+
+        >>> x = Tensor(np.array([1.0, 4.0]))
+        >>> y = x.log().sum()
+        >>> y.backward()
+        >>> x.grad
+        array([1.  , 0.25])
+        """
         # TODO(12.11): Tensor log. Stuck? `kata hint 12.11`
         raise NotImplementedError("Exercise 12.11: Tensor.log is not written yet")
 
@@ -261,7 +338,12 @@ class MLP:
         return [self.W1, self.b1, self.W2, self.b2]
 
     def forward(self, x: Tensor) -> Tensor:
-        """out = relu(x @ W1 + b1) @ W2 + b2: (B, K). No backward to write: the graph has it."""
+        """out = relu(x @ W1 + b1) @ W2 + b2: (B, K). No backward to write: the graph has it.
+
+        >>> net = MLP(4, 8, 2, np.random.default_rng(0))
+        >>> net.forward(Tensor(np.ones((5, 4)))).shape
+        (5, 2)
+        """
         # TODO(12.12): An MLP whose backward is free. Stuck? `kata hint 12.12`
         raise NotImplementedError("Exercise 12.12: MLP.forward is not written yet")
 
@@ -272,6 +354,13 @@ def fit(model: MLP, x: np.ndarray, y: np.ndarray, lr: float, steps: int) -> list
     Each step: zero every parameter's grad (they accumulate), loss = mean((forward(x) - y)**2)
     over all B*K entries, loss.backward(), then p.data -= lr * p.grad. The loss is recorded
     before the update.  x: (B, D), y: (B, K).
+
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(16, 3))
+    >>> y = x @ np.array([[1.0], [-2.0], [0.5]])
+    >>> losses = fit(MLP(3, 16, 1, rng), x, y, lr=0.05, steps=50)
+    >>> len(losses), bool(losses[-1] < losses[0] / 4)
+    (50, True)
     """
     x, y = Tensor(x), Tensor(y)
     # TODO(12.13): Training with autograd. Stuck? `kata hint 12.13`

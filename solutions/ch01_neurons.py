@@ -30,6 +30,10 @@ def neuron_output(inputs: np.ndarray, weights: np.ndarray, bias: float) -> float
 
     Worked example: inputs [1, 2, 3], weights [0.2, 0.8, -0.5], bias 2
         1*0.2 + 2*0.8 + 3*(-0.5) + 2 = 2.3
+
+    >>> inputs, weights = np.array([1.0, 2.0, 3.0]), np.array([0.2, 0.8, -0.5])
+    >>> neuron_output(inputs, weights, 2.0)
+    2.3
     """
     inputs = np.asarray(inputs, dtype=np.float64)
     weights = np.asarray(weights, dtype=np.float64)
@@ -54,6 +58,10 @@ def layer_output(inputs: np.ndarray, weights: np.ndarray, biases: np.ndarray) ->
     One matrix-vector product computes all N dot products at once; no loop over neurons.
     Raise ValueError naming the argument when ``weights`` has not D columns or ``biases``
     has not N entries.
+
+    >>> weights = np.array([[1.0, 0.0], [0.5, 0.5], [-1.0, 1.0]])
+    >>> layer_output(np.array([1.0, 2.0]), weights, np.array([0.0, 1.0, -1.0]))
+    array([1. , 2.5, 0. ])
     """
     inputs = np.asarray(inputs, dtype=np.float64)
     weights = np.asarray(weights, dtype=np.float64)
@@ -82,6 +90,12 @@ def batch_output(inputs: np.ndarray, weights: np.ndarray, biases: np.ndarray) ->
     Row b of ``inputs @ weights.T`` holds the N dot products of example b; the biases broadcast
     across the batch. Raise ValueError naming the argument when ``inputs`` is not 2-D, when its
     D does not match the columns of ``weights``, or when ``biases`` has not N entries.
+
+    >>> inputs = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> weights = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, -1.0]])
+    >>> batch_output(inputs, weights, np.array([0.0, 0.5, 1.0]))
+    array([[ 1. ,  3.5, -1. ],
+           [ 3. ,  7.5, -3. ]])
     """
     inputs = np.asarray(inputs, dtype=np.float64)
     weights = np.asarray(weights, dtype=np.float64)

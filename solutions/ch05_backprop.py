@@ -34,6 +34,17 @@ def dense_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarr
         dW = x.T @ dout        (D, B) @ (B, N) -> (D, N): sums over the batch
         db = dout.sum(axis=0)  (N,): b was added to every row, so every row's gradient adds up
     Each gradient has the shape of the array it belongs to; that alone fixes the transposes.
+
+    >>> x, W, b = np.array([[1.0, 2.0]]), np.array([[1.0, 0.0, 2.0], [0.0, 1.0, -1.0]]), np.zeros(3)
+    >>> out, cache = ch02_dense.dense_forward(x, W, b)
+    >>> dx, dW, db = dense_backward(np.array([[1.0, 0.0, 1.0]]), cache)
+    >>> dx
+    array([[ 3., -1.]])
+    >>> dW
+    array([[1., 0., 1.],
+           [2., 0., 2.]])
+    >>> db
+    array([1., 0., 1.])
     """
     x, W, b = cache
     ### BEGIN SOLUTION
@@ -53,6 +64,9 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray,
     The error is O(eps**2) (the forward difference (f(x + eps e_i) - f(x)) / eps is only O(eps)).
     x must come back unchanged: perturb a private float64 copy, one entry at a time, and put
     each entry back before moving on. Returns grad with the shape of x.
+
+    >>> numerical_gradient(lambda v: float((v ** 2).sum()), np.array([1.0, -2.0]))
+    array([ 2., -4.])
     """
     ### BEGIN SOLUTION
     x_work = np.array(x, dtype=np.float64)  # our own copy: the caller's x is never touched
@@ -77,6 +91,12 @@ class Dense(ch02_dense.Dense):
 
         Adds (+=) dW and db into self.W.grad and self.b.grad: a layer used twice, or two
         backward passes without zero_grad(), must sum their contributions.
+
+        >>> layer = Dense(2, 3, np.random.default_rng(0))
+        >>> out = layer.forward(np.array([[1.0, 2.0]]))
+        >>> dx = layer.backward(np.ones((1, 3)))
+        >>> layer.b.grad, dx.shape
+        (array([1., 1., 1.]), (1, 2))
         """
         ### BEGIN SOLUTION
         dx, dW, db = dense_backward(dout, self.cache)
@@ -101,7 +121,12 @@ class MLP(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (B, D) -> logits: (B, K). No activation after the last layer: the loss (e.g.
-        softmax_cross_entropy of chapter 04) turns logits into probabilities."""
+        softmax_cross_entropy of chapter 04) turns logits into probabilities.
+
+        >>> net = MLP(4, 8, 3, np.random.default_rng(0))
+        >>> net.forward(np.ones((5, 4))).shape
+        (5, 3)
+        """
         ### BEGIN SOLUTION
         h = self.relu.forward(self.dense1.forward(x))  # (B, H)
         return self.dense2.forward(h)  # (B, K)
@@ -109,7 +134,14 @@ class MLP(Module):
 
     def backward(self, dlogits: np.ndarray) -> np.ndarray:
         """dlogits: (B, K) -> dx: (B, D). Visit the layers in reverse order of forward; each
-        layer's backward accumulates its own parameter gradients."""
+        layer's backward accumulates its own parameter gradients.
+
+        >>> net = MLP(4, 8, 3, np.random.default_rng(0))
+        >>> logits = net.forward(np.ones((5, 4)))
+        >>> dx = net.backward(np.ones((5, 3)))
+        >>> dx.shape, net.dense2.b.grad
+        ((5, 4), array([5., 5., 5.]))
+        """
         ### BEGIN SOLUTION
         dh = self.dense2.backward(dlogits)  # (B, H)
         return self.dense1.backward(self.relu.backward(dh))  # (B, D)

@@ -45,6 +45,12 @@ def erf(x: np.ndarray) -> np.ndarray:
     by construction. (A&S 7.1.26, the popular 5-coefficient formula, is only 1.5e-7 accurate:
     not enough for float64 gradient checks downstream.)
     Example: erf(0) = 0, erf(1) = 0.8427007929497149, erf(-10) = -1.
+
+    >>> import math
+    >>> erf(np.array([-np.inf, 0.0, 0.5, 3.0]))
+    array([-1.    ,  0.    ,  0.5205,  1.    ])
+    >>> round(math.erf(0.5), 4), round(math.erf(3.0), 4)
+    (0.5205, 1.0)
     """
     x = np.asarray(x, dtype=np.float64)
     ### BEGIN SOLUTION
@@ -63,6 +69,9 @@ def gelu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Exact GELU: out = x * Phi(x), with Phi(x) = 0.5 * (1 + erf(x / sqrt(2))).
 
     x: any shape; returns (out, cache) with out of x's shape and cache = x.
+
+    >>> gelu_forward(np.array([-10.0, 0.0, 1.0, 10.0]))[0]
+    array([ 0.    ,  0.    ,  0.8413, 10.    ])
     """
     ### BEGIN SOLUTION
     phi_cdf = 0.5 * (1.0 + erf(x / np.sqrt(2.0)))
@@ -77,6 +86,10 @@ def gelu_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
         dx = dout * (Phi(x) + x * phi(x))
 
     dout: like x; returns dx like x.
+
+    >>> out, cache = gelu_forward(np.array([0.0, 10.0]))
+    >>> gelu_backward(np.ones(2), cache)
+    array([0.5, 1. ])
     """
     x = cache
     ### BEGIN SOLUTION
@@ -92,6 +105,9 @@ def gelu_tanh_forward(x: np.ndarray) -> tuple[np.ndarray, tuple]:
         u = sqrt(2/pi) * (x + 0.044715 * x^3),   out = 0.5 * x * (1 + tanh(u))
 
     x: any shape; returns (out, cache) with cache = (x, tanh(u)).
+
+    >>> gelu_tanh_forward(np.array([0.0, 1.0, 10.0]))[0]
+    array([ 0.    ,  0.8412, 10.    ])
     """
     ### BEGIN SOLUTION
     u = SQRT_2_OVER_PI * (x + GELU_TANH_COEF * x ** 3)
@@ -107,6 +123,10 @@ def gelu_tanh_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
         du/dx   = sqrt(2/pi) * (1 + 3 * 0.044715 * x^2)
 
     dout: like x; returns dx like x.
+
+    >>> out, cache = gelu_tanh_forward(np.array([-10.0, 0.0, 10.0]))
+    >>> gelu_tanh_backward(np.ones(3), cache)
+    array([0. , 0.5, 1. ])
     """
     x, t = cache
     ### BEGIN SOLUTION
@@ -120,6 +140,9 @@ def swish_forward(x: np.ndarray, beta: float = 1.0) -> tuple[np.ndarray, tuple]:
 
     x: any shape; beta: a scalar (learnable in the Swish module).
     returns (out, cache) with cache = (x, beta, s), s = sigmoid(beta * x). Use _sigmoid.
+
+    >>> swish_forward(np.array([0.0, 2.0]), beta=1.0)[0]
+    array([0.    , 1.7616])
     """
     ### BEGIN SOLUTION
     s = _sigmoid(beta * x)
@@ -134,6 +157,11 @@ def swish_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, float]:
         dout/dbeta = x * x * s * (1 - s)
         dx    = dout * dout/dx                         (like x)
         dbeta = sum over every entry of dout * dout/dbeta   (a scalar: one beta serves them all)
+
+    >>> out, cache = swish_forward(np.array([0.0, 1000.0]), beta=1.0)
+    >>> dx, dbeta = swish_backward(np.ones(2), cache)
+    >>> dx, round(dbeta, 4)
+    (array([0.5, 1. ]), 0.0)
     """
     x, beta, s = cache
     ### BEGIN SOLUTION

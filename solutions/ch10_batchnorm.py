@@ -30,6 +30,12 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
 
     x: (B, C)   gamma, beta: (C,)   returns (out, cache) with out: (B, C) and
     cache = (x_hat, inv_std, gamma), where inv_std = 1 / sqrt(var + eps): (C,).
+
+    >>> x = np.array([[1.0, 10.0], [3.0, 30.0]])
+    >>> out, cache = batchnorm_forward(x, np.ones(2), np.zeros(2), eps=0.0)
+    >>> out
+    array([[-1., -1.],
+           [ 1.,  1.]])
     """
     assert x.ndim == 2 and gamma.shape == beta.shape == x.shape[1:], "x: (B, C), gamma/beta: (C,)"
     ### BEGIN SOLUTION
@@ -50,6 +56,14 @@ def batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
 
     The last two terms exist because mean and var depend on every x[b]: dx is NOT just
     dout * gamma * inv_std. Derivation in docs/ch10_batchnorm.md.
+
+    >>> x = np.array([[1.0, 10.0], [3.0, 30.0], [5.0, 20.0]])
+    >>> out, cache = batchnorm_forward(x, np.ones(2), np.zeros(2))
+    >>> dx, dgamma, dbeta = batchnorm_backward(np.ones((3, 2)), cache)
+    >>> dx, dbeta
+    (array([[0., 0.],
+           [0., 0.],
+           [0., 0.]]), array([3., 3.]))
     """
     x_hat, inv_std, gamma = cache
     ### BEGIN SOLUTION
@@ -72,6 +86,10 @@ def update_running_stats(running_mean: np.ndarray, running_var: np.ndarray, x: n
 
     unbiased_var divides by B - 1: the running variance estimates the population's variance.
     Return new arrays; do not rely on changing the ones passed in.
+
+    >>> x = np.array([[1.0, 2.0], [3.0, 2.0]])
+    >>> update_running_stats(np.zeros(2), np.ones(2), x, momentum=0.5)
+    (array([1., 1.]), array([1.5, 0.5]))
     """
     ### BEGIN SOLUTION
     batch_mean = x.mean(axis=0)
@@ -89,6 +107,11 @@ def batchnorm_inference(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
 
     x: (B, C), the rest (C,); returns out: (B, C). Each row is treated on its own: the batch
     does not matter, and nothing is updated.
+
+    >>> running_mean, running_var = np.array([1.0, 0.0]), np.array([4.0, 1.0])
+    >>> x = np.array([[3.0, 0.0]])
+    >>> batchnorm_inference(x, np.ones(2), np.zeros(2), running_mean, running_var, eps=0.0)
+    array([[1., 0.]])
     """
     ### BEGIN SOLUTION
     return gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
@@ -108,7 +131,13 @@ class BatchNorm(Module):
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Training mode (self.training): normalize with batch statistics (keep the cache in
         self.cache for backward) and replace self.running_mean/var with their updated values.
-        Evaluation mode: use the running statistics and leave them unchanged."""
+        Evaluation mode: use the running statistics and leave them unchanged.
+
+        >>> bn = BatchNorm(2)
+        >>> out = bn.forward(np.array([[1.0, 2.0], [3.0, 2.0]]))
+        >>> bn.running_mean, bn.eval().forward(np.array([[0.2, 0.2]])).shape
+        (array([0.2, 0.2]), (1, 2))
+        """
         ### BEGIN SOLUTION
         if not self.training:
             return batchnorm_inference(x, self.gamma.data, self.beta.data,
@@ -145,6 +174,11 @@ def batchnorm2d_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
     x: (B, C, H, W)   gamma, beta: (C,)   returns (out: (B, C, H, W), cache).
     Every pixel of every image is one "example" of its channel: move the channels last, flatten
     to rows (_channels_last_rows), reuse batchnorm_forward, and move them back.
+
+    >>> x = np.arange(16.0).reshape(2, 2, 2, 2)
+    >>> out, cache = batchnorm2d_forward(x, np.ones(2), np.zeros(2))
+    >>> out.shape, np.round(out.mean(axis=(0, 2, 3)), 6)
+    ((2, 2, 2, 2), array([0., 0.]))
     """
     assert x.ndim == 4 and gamma.shape == beta.shape == (x.shape[1],), "x: (B, C, H, W)"
     ### BEGIN SOLUTION
@@ -154,7 +188,14 @@ def batchnorm2d_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
 
 
 def batchnorm2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(dx: (B, C, H, W), dgamma: (C,), dbeta: (C,)) for batchnorm2d_forward."""
+    """(dx: (B, C, H, W), dgamma: (C,), dbeta: (C,)) for batchnorm2d_forward.
+
+    >>> x = np.random.default_rng(0).normal(size=(2, 3, 2, 2))
+    >>> out, cache = batchnorm2d_forward(x, np.ones(3), np.zeros(3))
+    >>> dx, dgamma, dbeta = batchnorm2d_backward(np.ones_like(x), cache)
+    >>> dx.shape, dbeta
+    ((2, 3, 2, 2), array([8., 8., 8.]))
+    """
     ### BEGIN SOLUTION
     rows_cache, shape = cache
     dx_rows, dgamma, dbeta = batchnorm_backward(_channels_last_rows(dout), rows_cache)

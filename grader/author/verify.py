@@ -8,7 +8,9 @@ It names every problem it finds:
 4. every graded test passes on the reference and fails (or is "not started") on the stubs;
 5. every catalogued mistake is rejected by at least one test of its exercise, and every
    exercise has at least one catalogued mistake;
-6. layering: chapter N imports only chapters < N and the provided plumbing.
+6. layering: chapter N imports only chapters < N and the provided plumbing;
+7. every exercise's docstring shows a worked example (whose truth ``grader/tests/test_docs.py``
+   checks against the reference).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from grader.manifest import Manifest
+from grader.author.examples import missing_examples
 from grader.author.mistakes import LOAD_ERRORS, catalog_by_exercise
 from grader.testing.runner import run_pytest
 from grader.author.stubgen import generate_all
@@ -154,6 +157,8 @@ def verify(manifest: Manifest, selectors: list[str] = (), echo=print) -> int:
     sections.append(("stubs in sync with solutions", stub_problems))
     sections.append(("layering (chapter N imports only chapters < N)",
                      check_layering(manifest, chapters)))
+    sections.append(("a worked example in every exercise's docstring",
+                     missing_examples(manifest, chapters)))
     behaviour, counts = check_behaviour(manifest, stubs, chapters)
     sections.append(("tests vs reference, stubs and mistakes", behaviour))
     scope = "" if len(chapters) == len(manifest.chapters) else f" (chapters {', '.join(sorted(chapters))})"

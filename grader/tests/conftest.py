@@ -59,8 +59,9 @@ def kata_cli():
 
     def run(root: Path, *args: str, timeout: float = 120) -> tuple[int, str]:
         env = {k: v for k, v in os.environ.items() if k != "KATA_ROOT"}
-        if not script.is_file():
-            env["PYTHONPATH"] = str(REPO)  # the grader package under test
+        # The grader package under test (this checkout's, also when the installed script
+        # belongs to another checkout, as in a git worktree); the folder kata runs in is not.
+        env["PYTHONPATH"] = str(REPO)
         proc = subprocess.run([*command, *args], cwd=root, env=env,
                               capture_output=True, text=True, timeout=timeout)
         return proc.returncode, proc.stdout + proc.stderr

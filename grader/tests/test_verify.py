@@ -51,3 +51,14 @@ def test_graded_test_without_exercise_marker(chapter01, kata_cli):
         fh.write("\n\ndef test_orphan(kata):\n    assert kata\n")
     code, out = kata_cli(chapter01, "verify")
     assert code == 1 and "test_orphan: needs exactly one @pytest.mark.exercise" in out
+
+
+def test_an_exercise_without_a_worked_example(chapter01, kata_cli):
+    path = chapter01 / "solutions" / "ch01_neurons.py"
+    text = path.read_text()
+    start = text.index("    >>> inputs, weights")  # 01.1's example: two lines of input, one result
+    end = text.index("\n", text.index("\n", text.index("\n", start) + 1) + 1) + 1
+    path.write_text(text[:start] + text[end:])
+    code, out = kata_cli(chapter01, "verify")
+    assert code == 1
+    assert "01.1 neuron_output: its docstring has no worked example" in out
