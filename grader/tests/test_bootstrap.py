@@ -32,6 +32,7 @@ def clone(tmp_path):
     return target
 
 
+@pytest.mark.timeout(900)  # a real pip install into a new virtual environment
 def test_first_run_installs_and_shows_the_board_second_run_is_a_no_op(clone):
     first = subprocess.run([sys.executable, "bootstrap.py"], cwd=clone, capture_output=True,
                            text=True, timeout=600)

@@ -94,6 +94,7 @@ def test_relative_links_resolve():
 
 def _as_arguments(command: str) -> list[str]:
     """A documented command as argv: usage syntax ([--opt ...], FOLDER) becomes sample values."""
+    command = re.split(r"\s*(?:&&|\|\||\||;)\s*", command)[0]  # the kata part of a shell line
     command = re.sub(r"\s*\[[^\]]*\]", "", command)  # optional parts
     words = shlex.split(command.replace("~", "/home"))[1:]
     return ["x" if re.fullmatch(r"[A-Z][A-Z_]*", w) else w for w in words]
