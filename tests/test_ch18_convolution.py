@@ -77,7 +77,9 @@ def test_conv2d_forward_by_hand(kata, check):
     x = np.arange(9.0).reshape(1, 1, 3, 3)
     out, _ = kata.conv2d_forward(x, np.array([[[[1.0, 0.0], [0.0, 0.0]]]]), np.array([0.5]))
     check.close(out, [[[[0.5, 1.5], [3.5, 4.5]]]], "conv2d_forward(arange(9) as 3x3, kernel "
-                "[[1, 0], [0, 0]], bias 0.5) (cross-correlation: the kernel is not flipped)")
+                "[[1, 0], [0, 0]], bias 0.5) (cross-correlation: the kernel is not flipped)",
+                suspects={"the kernel is flipped (a true convolution, out[i, j] = x[i+1, j+1])":
+                          [[[[4.5, 5.5], [7.5, 8.5]]]]})
     out, _ = kata.conv2d_forward(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)), np.zeros(1), 1, 1)
     check.close(out, [[[[4.0, 4.0], [4.0, 4.0]]]], "conv2d_forward of ones (2x2) with a ones 3x3 "
                 "kernel and padding=1 (each window sees all 4 pixels)")
@@ -109,18 +111,34 @@ def test_conv2d_forward_keeps_float32(kata, check, rng):
 
 
 # ---------------------------------------------------------------- 18.3 conv2d backward
+def dW_loop(x, dout, KH, KW, stride, padding):
+    """dW[o, c, p, q] = sum over b, i, j of dout[b, o, i, j] * x_pad[b, c, i*stride + p, j*stride + q]."""
+    x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    dW = np.zeros((dout.shape[1], x.shape[1], KH, KW))
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            window = x_pad[:, :, i * stride:i * stride + KH, j * stride:j * stride + KW]
+            dW += np.einsum("bo,bcpq->ocpq", dout[:, :, i, j], window)
+    return dW
+
+
 def conv_grads(kata, x, W, b, dout, stride, padding):
     return kata.conv2d_backward(dout, kata.conv2d_forward(x, W, b, stride, padding)[1])
 
 
 @pytest.mark.exercise("18.3")
-def test_conv2d_backward_shapes_and_db(kata, check, rng):
-    x, W, b = conv_inputs(rng, 7, 6, 3, 2)
-    dout = rng.normal(size=(2, 4, 4, 4))
+def test_conv2d_backward_shapes_dW_and_db(kata, check, rng):
+    x, W, b = conv_inputs(rng, 7, 6, 3, 2, B=3)
+    dout = rng.normal(size=(3, 4, 4, 4))
     dx, dW, db = conv_grads(kata, x, W, b, dout, 2, 1)
     check.shape(dx, x.shape, "dx of conv2d_backward (x's shape)")
-    check.shape(dW, W.shape, "dW of conv2d_backward (W's shape, (C_out, C_in, KH, KW))")
-    check.close(db, dout.sum(axis=(0, 2, 3)), "db (dout summed over batch, height and width)")
+    expected = dW_loop(x, dout, 3, 2, 2, 1)
+    check.close(dW, expected, "dW of conv2d_backward on x (3, 3, 7, 6), W (4, 3, 3, 2), stride=2, "
+                "padding=1", suspects={"dW is averaged over the batch instead of summed": expected / 3,
+                                       "dW is averaged over the output pixels instead of summed":
+                                       expected / 16})
+    check.close(db, dout.sum(axis=(0, 2, 3)), "db (dout summed over batch, height and width)",
+                suspects={"db is averaged instead of summed": dout.mean(axis=(0, 2, 3))})
 
 
 @pytest.mark.exercise("18.3")
@@ -154,12 +172,7 @@ def test_conv2d_module_accumulates(kata, check, rng):
     check.close(conv.forward(x), conv_loop(x, W, b, 2, 1), "Conv2d(3, 4, (3, 2), stride=2, padding=1).forward")
     conv.backward(dout)
     conv.backward(dout)  # gradients add up over calls
-    dW = np.zeros_like(W)
-    x_pad = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
-    for i in range(4):
-        for j in range(4):
-            dW += np.einsum("bo,bcpq->ocpq", dout[:, :, i, j], x_pad[:, :, 2 * i:2 * i + 3, 2 * j:2 * j + 2])
-    check.close(conv.W.grad, 2 * dW, "Conv2d.W.grad after two backward calls (they add up)")
+    check.close(conv.W.grad, 2 * dW_loop(x, dout, 3, 2, 2, 1), "Conv2d.W.grad after two backward calls (they add up)")
     check.close(conv.b.grad, 2 * dout.sum(axis=(0, 2, 3)), "Conv2d.b.grad after two backward calls")
 
 
@@ -184,7 +197,9 @@ def test_upsample_nearest_forward(kata, check, rng):
 @pytest.mark.exercise("18.5")
 def test_upsample_nearest_backward(kata, check, rng):
     dx = kata.upsample_nearest_backward(np.arange(8.0).reshape(1, 1, 2, 4), 2)
-    check.close(dx, [[[[10.0, 18.0]]]], "upsample_nearest_backward of arange(8) as 2x4 (block sums)")
+    check.close(dx, [[[[10.0, 18.0]]]], "upsample_nearest_backward of arange(8) as 2x4 (block sums)",
+                suspects={"it averages each block instead of summing": [[[[2.5, 4.5]]]],
+                          "it keeps one entry per block instead of summing": [[[[0.0, 2.0]]]]})
     x, dout = rng.normal(size=(2, 3, 2, 3)), rng.normal(size=(2, 3, 6, 9))
     dx = kata.upsample_nearest_backward(dout, kata.upsample_nearest_forward(x, 3)[1])
     check.gradients(lambda x: kata.upsample_nearest_forward(x, 3)[0], {"x": x}, {"x": dx}, dout,
@@ -203,7 +218,11 @@ def test_upsample_module(kata, check, rng):
 @pytest.mark.exercise("18.6")
 def test_avgpool2d_forward(kata, check, rng):
     out, _ = kata.avgpool2d_forward(np.arange(8.0).reshape(1, 1, 2, 4))
-    check.close(out, [[[[2.5, 4.5]]]], "avgpool2d_forward of arange(8) as 2x4 (means of 2x2 blocks)")
+    check.close(out, [[[[2.5, 4.5]]]], "avgpool2d_forward of arange(8) as 2x4 (means of 2x2 blocks)",
+                suspects={"it takes the maximum of each block (max pooling)": [[[[5.0, 7.0]]]],
+                          "it sums each block instead of averaging": [[[[10.0, 18.0]]]],
+                          "the reshape splits (k, H/k) instead of (H/k, k): it averages pixels "
+                          "H/k apart": [[[[3.0, 4.0]]]]})
     x = rng.normal(size=(2, 3, 6, 9))
     out = check.shape(kata.avgpool2d_forward(x, 3)[0], (2, 3, 2, 3), "avgpool2d_forward(x: (2, 3, 6, 9), k=3)")
     expected = np.empty((2, 3, 2, 3))
@@ -260,10 +279,15 @@ def test_groupnorm_forward_by_hand(kata, check):
     # channels [1, 3 | 5, 5], 2 groups: the first group has mean 2, var 1; the second var 0
     x = np.array([1.0, 3.0, 5.0, 5.0]).reshape(1, 4, 1, 1)
     out, _ = kata.groupnorm_forward(x, np.array([2.0, 1.0, 1.0, 1.0]), np.array([0.0, 0.0, 0.0, 0.5]), 2)
-    a = 1.0 / np.sqrt(1.0 + 1e-5)
+    a, u, h = 1.0 / np.sqrt(1.0 + 1e-5), 1.0 / np.sqrt(2.0 + 1e-5), 2.0 / np.sqrt(4.0 + 1e-5)
     check.close(check.shape(out, (1, 4, 1, 1), "groupnorm_forward on (1, 4, 1, 1)").ravel(),
                 [-2.0 * a, a, 0.0, 0.5], "groupnorm_forward of channels [1, 3 | 5, 5] with 2 groups, "
-                "gamma [2, 1, 1, 1], beta [0, 0, 0, 0.5]")
+                "gamma [2, 1, 1, 1], beta [0, 0, 0, 0.5]", suspects={
+                    "each channel is normalized on its own (statistics over H, W only: InstanceNorm)":
+                    [0.0, 0.0, 0.0, 0.5],
+                    "the variance is unbiased (ddof=1); GroupNorm divides by M": [-2.0 * u, u, 0.0, 0.5],
+                    "channels are grouped by interleaving (reshape(B, C/G, G, H, W)): group 0 must "
+                    "be channels 0 and 1": [-2.0 * h, -a, h, a + 0.5]})
 
 
 @pytest.mark.exercise("18.8")
