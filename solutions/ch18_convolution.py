@@ -205,6 +205,12 @@ def groupnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
 
     (sums over the group's (C/G, H, W) entries). gamma and beta are per channel, shared by every
     example and pixel: their gradients sum over (B, H, W).
+
+    >>> x = np.array([1.0, 3.0, 5.0, 9.0]).reshape(1, 4, 1, 1)
+    >>> _, cache = groupnorm_forward(x, np.ones(4), np.zeros(4), groups=2)
+    >>> dx, dgamma, dbeta = groupnorm_backward(np.array([1.0, 2.0, 3.0, 4.0]).reshape(1, 4, 1, 1), cache)
+    >>> dgamma, dbeta
+    (array([-1.,  2., -3.,  4.]), array([1., 2., 3., 4.]))
     """
     x_hat, inv_std, gamma, groups = cache
     ### BEGIN SOLUTION
