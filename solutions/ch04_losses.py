@@ -115,7 +115,8 @@ def mae_backward(dout: float, cache: tuple) -> np.ndarray:
 
 def accuracy(scores: np.ndarray, y: np.ndarray) -> float:
     """Fraction of rows whose highest score is the correct class. scores: (B, K) (probs or
-    logits: the argmax is the same); y: (B,) labels or (B, K) one-hot."""
+    logits: the argmax is the same); y: (B,) labels or (B, K) one-hot. A tie goes to the first
+    of the highest scores, as np.argmax decides it: a row of equal scores predicts class 0."""
     ### BEGIN SOLUTION
     y = np.asarray(y)
     labels = np.argmax(y, axis=1) if y.ndim == 2 else y  # (B,)
