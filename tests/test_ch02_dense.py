@@ -156,7 +156,10 @@ def test_dense_forward_cache_is_x_W_b(kata, check, rng):
     check.true(isinstance(cache, (tuple, list)) and len(cache) == 3,
                f"the cache of dense_forward should be the tuple (x, W, b), got {type(cache).__name__}"
                + (f" of {len(cache)}" if isinstance(cache, (tuple, list)) else ""),
-               "backward needs x (for dW), W (for dx) and b (for its shape): keep all three")
+               "backward needs x (for dW), W (for dx) and b (for its shape): keep all three",
+               "the book's Layer_Dense keeps only self.inputs and reads self.weights later; this "
+               "course's dense_backward is a plain function with no layer to read from, so the "
+               "cache carries x, W and b")
     for name, kept, given in zip(("x", "W", "b"), cache, (x, W, b)):
         check.close(kept, given, f"cache[{'xWb'.index(name)}] of dense_forward (should be {name})",
                     rtol=0, atol=0)

@@ -90,7 +90,11 @@ def test_numerical_gradient_of_a_quadratic_is_exact(kata, check, rng):
     grad = check.shape(kata.numerical_gradient(square_sum, x, 1e-2), (3, 4),
                        "numerical_gradient(sum(x**2), x: (3, 4)) (the shape of x)")
     check.close(grad, expected, "numerical_gradient of sum(x**2) with eps = 0.01 (d/dx = 2x; central "
-                "differences are exact for a quadratic, a one-sided difference gives 2x + eps)")
+                "differences are exact for a quadratic, a one-sided difference gives 2x + eps)",
+                suspects={"you take the one-sided difference (f(x + eps) - f(x)) / eps: the book's "
+                          "chapter on derivatives (ch. 7) approximates a slope that way; this course "
+                          "asks for the central difference because its error is O(eps**2), not "
+                          "O(eps), which gradient checks need": expected + 1e-2})
 
 
 @pytest.mark.exercise("05.2")

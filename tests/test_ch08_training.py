@@ -474,7 +474,9 @@ def test_load_params_refuses_pickled_arrays(kata, check, tmp_path):
     np.savez(path, p0=np.array([1.0, 2.0], dtype=object))
     params = [kata.Parameter(np.zeros(2))]
     check.raises(ValueError, lambda: kata.load_params(str(path), params),
-                 "load_params of a file holding a pickled (object) array (open it with allow_pickle=False)")
+                 "load_params of a file holding a pickled (object) array (open it with allow_pickle=False; "
+                 "the book saves parameters with pickle (Model.save_parameters, ch. 21), this course "
+                 "writes plain .npz arrays because unpickling a file can run arbitrary code)")
     check.close(params[0].data, np.zeros(2), "params[0] after refusing a pickled file (unchanged)")
 
 
