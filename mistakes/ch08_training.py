@@ -419,3 +419,19 @@ def fit_floor_steps(model, optimizer, X, y, rng, epochs, batch_size, X_val=None,
         if on_epoch is not None:
             on_epoch(epoch, history)
     return history
+
+
+@mistake("08.5", "ignores shuffle and slices the rows in order, as the book's Model.train does")
+def minibatches_in_order(rng, X, y, batch_size, shuffle=True):
+    return [(X[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(X), batch_size)]
+
+
+@mistake("08.7", "scores regression with the book's accuracy: |pred - y| < std(y) / 250")
+def evaluate_book_regression_accuracy(model, X, y, task="ce"):
+    loss_forward, _, score, _ = TASKS[task]
+    model.eval()
+    out = model.forward(X)
+    model.train()
+    if task == "mse":
+        return float(loss_forward(out, y)[0]), float(np.mean(np.abs(out - y) < np.std(y) / 250))
+    return float(loss_forward(out, y)[0]), float(score(out, y))
