@@ -356,3 +356,17 @@ def softmax_cross_entropy_forward_axis0(logits, y):
     log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=0, keepdims=True))
     onehot = _one_hot(y, logits.shape[1])
     return float(-np.mean(np.sum(onehot * log_probs, axis=1))), (np.exp(log_probs), y)
+
+
+@mistake("04.4", "divides by len(probs) * len(probs[0]) after squeezing: one example (B = 1) loses its axis")
+def binary_cross_entropy_backward_squeezed(dout, cache):
+    probs, y = cache
+    p = np.squeeze(np.clip(probs, EPS, 1 - EPS))
+    y = np.squeeze(y)
+    return -dout * (y / p - (1 - y) / (1 - p)) / probs.size
+
+
+@mistake("04.6", "squeezes the residual: one example (B = 1) or one output (N = 1) loses an axis")
+def mse_backward_squeezed(dout, cache):
+    pred, y = cache
+    return dout * 2.0 * np.squeeze(pred - y) / pred.size

@@ -528,3 +528,63 @@ def test_softmax_cross_entropy_backward_at_edge_sizes(kata, check, rng, b, k):
         check.close(dlogits, dout * expected / b,
                     f"softmax_cross_entropy_backward with B={b}, K={k}, {kind} labels (K comes from "
                     "probs, not from the labels present in the batch)", batch_size=b)
+
+
+REGRESSION_SIZES = [(1, 1), (1, 4), (6, 1)]
+REGRESSION_IDS = ["B=1,N=1", "B=1,N=4", "B=6,N=1"]
+
+
+@pytest.mark.exercise("04.3")
+@pytest.mark.parametrize("b, n", REGRESSION_SIZES, ids=REGRESSION_IDS)
+def test_binary_cross_entropy_at_edge_sizes(kata, check, rng, b, n):
+    probs, y = rng.uniform(0.05, 0.95, size=(b, n)), rng.integers(0, 2, size=(b, n)).astype(float)
+    loss, _ = loss_of(check, kata.binary_cross_entropy_forward(probs, y), "binary_cross_entropy_forward")
+    terms = [-(t * math.log(p) + (1 - t) * math.log(1 - p)) for p, t in zip(probs.ravel(), y.ravel())]
+    check.close(loss, math.fsum(terms) / (b * n), f"binary_cross_entropy_forward with B={b}, N={n} "
+                "(the mean over all B * N entries)")
+
+
+@pytest.mark.exercise("04.4")
+@pytest.mark.parametrize("b, n", REGRESSION_SIZES, ids=REGRESSION_IDS)
+def test_binary_cross_entropy_backward_at_edge_sizes(kata, check, rng, b, n):
+    probs, y = rng.uniform(0.05, 0.95, size=(b, n)), rng.integers(0, 2, size=(b, n)).astype(float)
+    dout = rng.uniform(0.5, 2.0)
+    _, cache = loss_of(check, kata.binary_cross_entropy_forward(probs, y), "binary_cross_entropy_forward")
+    expected = -dout * (y / probs - (1 - y) / (1 - probs)) / (b * n)
+    check.close(check.shape(kata.binary_cross_entropy_backward(dout, cache), (b, n),
+                            f"binary_cross_entropy_backward with B={b}, N={n}"),
+                expected, f"binary_cross_entropy_backward with B={b}, N={n}", batch_size=b)
+
+
+@pytest.mark.exercise("04.5")
+@pytest.mark.parametrize("b, n", REGRESSION_SIZES, ids=REGRESSION_IDS)
+def test_mse_at_edge_sizes(kata, check, rng, b, n):
+    pred, y = rng.normal(size=(b, n)), rng.normal(size=(b, n))
+    loss, _ = loss_of(check, kata.mse_forward(pred, y), "mse_forward")
+    check.close(loss, math.fsum(((pred - y) ** 2).ravel()) / (b * n), f"mse_forward with B={b}, N={n}")
+
+
+@pytest.mark.exercise("04.6")
+@pytest.mark.parametrize("b, n", REGRESSION_SIZES, ids=REGRESSION_IDS)
+def test_mse_backward_at_edge_sizes(kata, check, rng, b, n):
+    pred, y, dout = rng.normal(size=(b, n)), rng.normal(size=(b, n)), rng.uniform(0.5, 2.0)
+    _, cache = loss_of(check, kata.mse_forward(pred, y), "mse_forward")
+    check.close(check.shape(kata.mse_backward(dout, cache), (b, n), f"mse_backward with B={b}, N={n}"),
+                dout * 2 * (pred - y) / (b * n), f"mse_backward with B={b}, N={n}", batch_size=b)
+
+
+@pytest.mark.exercise("04.7")
+@pytest.mark.parametrize("b, n", REGRESSION_SIZES, ids=REGRESSION_IDS)
+def test_mae_at_edge_sizes(kata, check, rng, b, n):
+    pred, y = rng.normal(size=(b, n)), rng.normal(size=(b, n))
+    loss, _ = loss_of(check, kata.mae_forward(pred, y), "mae_forward")
+    check.close(loss, math.fsum(np.abs(pred - y).ravel()) / (b * n), f"mae_forward with B={b}, N={n}")
+
+
+@pytest.mark.exercise("04.8")
+@pytest.mark.parametrize("b, n", REGRESSION_SIZES, ids=REGRESSION_IDS)
+def test_mae_backward_at_edge_sizes(kata, check, rng, b, n):
+    pred, y, dout = rng.normal(size=(b, n)), rng.normal(size=(b, n)), rng.uniform(0.5, 2.0)
+    _, cache = loss_of(check, kata.mae_forward(pred, y), "mae_forward")
+    check.close(check.shape(kata.mae_backward(dout, cache), (b, n), f"mae_backward with B={b}, N={n}"),
+                dout * np.sign(pred - y) / (b * n), f"mae_backward with B={b}, N={n}", batch_size=b)
