@@ -235,3 +235,26 @@ def backward_fresh_zeros(self, dout):
     self.W.grad += x.T @ dout
     self.b.grad += dout.sum(axis=0)
     return dout @ W.T
+
+
+@mistake("05.2", "sizes the result with np.zeros(len(x)): a 0-d x has no length")
+def numerical_gradient_len(f, x, eps=1e-6):
+    x_work = np.array(x, dtype=np.float64)
+    grad = np.zeros(len(x_work)) if x_work.ndim == 1 else np.zeros_like(x_work)
+    for i in np.ndindex(x_work.shape):
+        saved = x_work[i]
+        x_work[i] = saved + eps
+        plus = f(x_work)
+        x_work[i] = saved - eps
+        minus = f(x_work)
+        x_work[i] = saved
+        grad[i] = (plus - minus) / (2.0 * eps)
+    return grad if x_work.ndim else grad.reshape(1)
+
+
+@mistake("05.3", "returns dx squeezed: one example (B = 1) comes back as (D,)")
+def dense_backward_layer_squeezed(self, dout):
+    x, W, b = self.cache
+    self.W.grad += x.T @ dout
+    self.b.grad += dout.sum(axis=0)
+    return np.squeeze(dout @ W.T)

@@ -326,3 +326,23 @@ def test_mlp_backward_one_example_onto_existing_gradients(kata, check, rng):
     check.gradients(mlp_oracle, {"x": x, "W1": W1, "b1": b1, "W2": W2, "b2": b2}, {"x": dx, **fresh},
                     dlogits, "relu(x @ W1 + b1) @ W2 + b2 for one example, gradients added to the "
                     "ones already stored (grad after backward minus grad before)", batch_size=1)
+
+
+@pytest.mark.exercise("05.2")
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1, 3)], ids=["0-d", "(1,)", "(1, 1, 3)"])
+def test_numerical_gradient_tiny_shapes(kata, check, rng, shape):
+    x = np.asarray(rng.normal(size=shape))
+    grad = check.shape(kata.numerical_gradient(cube_sum, x, 1e-2), shape,
+                       f"numerical_gradient(sum(x**3), x: {shape}) (the shape of x, also for a 0-d x)")
+    check.close(grad, 3 * x ** 2 + 1e-4, f"numerical_gradient of sum(x**3) at x: {shape} with eps = 0.01 "
+                "(= 3x**2 + eps**2 exactly)")
+
+
+@pytest.mark.exercise("05.3")
+def test_dense_layer_backward_one_example(kata, check, rng):
+    x, dout = rng.normal(size=(1, D)), rng.normal(size=(1, K))
+    layer, dx = run_dense(kata, x, dout)
+    check.shape(dx, (1, D), "Dense.backward(dout: (1, 5)) (returns dx shaped like x, also for one example)")
+    check.gradients(dense_oracle, {"x": x, "W": layer.W.data, "b": layer.b.data},
+                    {"x": dx, "W": layer.W.grad, "b": layer.b.grad}, dout,
+                    "Dense on one example (dx returned; W.grad and b.grad stored)", batch_size=1)

@@ -293,3 +293,29 @@ def test_dropout_backward_eval_mode_passes_gradient_through(kata, check, rng):
     _, cache = kata.dropout_forward(x, 0.5, rng, training=False)
     check.close(kata.dropout_backward(dout, cache), dout,
                 "dropout_backward after an eval-mode forward: dropout is the identity, so dx = dout")
+
+
+# ---------------------------------------------------------------- edge cases (issue 10 §2)
+@pytest.mark.exercise("07.5")
+@pytest.mark.parametrize("shape", [(1, 7), (2, 3, 4)], ids=["B=1", "(2, 3, 4)"])
+def test_dropout_forward_one_example_and_3d(kata, check, rng, shape):
+    x = rng.uniform(1.0, 2.0, size=shape)  # no zeros in x, so a zero in out means "dropped"
+    out, cache = kata.dropout_forward(x, 0.25, np.random.default_rng(5))
+    out = check.shape(out, shape, f"dropout_forward of a {shape} array (same shape as x)")
+    draw = np.random.default_rng(5).random(shape)  # one uniform number per entry, as documented
+    keep = draw >= 0.25
+    if np.array_equal(np.asarray(out) != 0.0, draw < 0.75):
+        keep = draw < 0.75  # the same distribution with the comparison turned round: fine too
+    check.close(out, np.where(keep, x / 0.75, 0.0), f"dropout_forward of a {shape} array with rate 0.25 "
+                "(one uniform draw per entry, rng.random(x.shape) >= rate, then divide by 1 - rate)")
+    check.close(cache[0], keep.astype(float), f"cache[0] of dropout_forward on {shape} (the 0/1 mask)")
+
+
+@pytest.mark.exercise("07.6")
+@pytest.mark.parametrize("shape", [(1, 7), (2, 3, 4)], ids=["B=1", "(2, 3, 4)"])
+def test_dropout_backward_one_example_and_3d(kata, check, rng, shape):
+    x, dout = rng.normal(size=shape), rng.normal(size=shape)
+    _, cache = kata.dropout_forward(x, 0.4, np.random.default_rng(8))
+    dx = kata.dropout_backward(dout, cache)
+    check.gradients(lambda x: kata.dropout_forward(x, 0.4, np.random.default_rng(8))[0], {"x": x}, {"x": dx},
+                    dout, f"dropout on a {shape} array (the same mask in forward and backward)")
