@@ -435,3 +435,21 @@ def evaluate_book_regression_accuracy(model, X, y, task="ce"):
     if task == "mse":
         return float(loss_forward(out, y)[0]), float(np.mean(np.abs(out - y) < np.std(y) / 250))
     return float(loss_forward(out, y)[0]), float(score(out, y))
+
+
+@mistake("08.10", "compares sizes instead of shapes: a 0-d array loads into a (1,) parameter")
+def load_params_sizes_only(path, params):
+    with np.load(path, allow_pickle=False) as saved:
+        if len(saved.files) != len(params):
+            raise ValueError(f"{path} holds {len(saved.files)} arrays, the model has {len(params)}")
+        arrays = [saved[f"p{i}"] for i in range(len(params))]
+    for i, (p, arr) in enumerate(zip(params, arrays)):
+        if arr.size != p.data.size:
+            raise ValueError(f"p{i} has {arr.size} entries, the parameter has {p.data.size}")
+    for p, arr in zip(params, arrays):
+        p.data = arr.reshape(p.data.shape).astype(np.float64)
+
+
+@mistake("08.9", "saves np.atleast_1d(p.data): a 0-d parameter comes back as (1,)")
+def save_params_atleast_1d(path, params):
+    np.savez(path, **{f"p{i}": np.atleast_1d(p.data) for i, p in enumerate(params)})

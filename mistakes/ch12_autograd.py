@@ -578,3 +578,16 @@ def fit_zero_after_update(model, x, y, lr, steps):
             p.grad = np.zeros_like(p.data)
         losses.append(float(loss.data))
     return losses
+
+
+@mistake("12.8", "squeezes the gradient of the left factor: an axis of size 1 is lost")
+def matmul_squeezed(self, other):
+    other = as_tensor(other)
+    out = Tensor(self.data @ other.data, (self, other), "@")
+
+    def local_backward():
+        self.grad += np.squeeze(out.grad @ other.data.T)
+        other.grad += self.data.T @ out.grad
+
+    out.local_backward = local_backward
+    return out

@@ -599,3 +599,32 @@ def test_fit_edge_batch_sizes_with_stale_gradients(kata, check, rng, n, batch_si
                f"batch_size {batch_size}, expected {steps} (2 epochs)", "one train_step per non-empty minibatch")
     check.close(history["loss"], losses, f"history['loss'] of fit({n} examples, batch_size {batch_size})")
     check.close(layer.W.data, W_end, f"W after fit({n} examples, batch_size {batch_size}, 2 epochs)")
+
+
+@pytest.mark.exercise("08.9")
+def test_save_params_tiny_shapes(kata, check, rng, tmp_path):
+    # A 0-d parameter (Swish's beta, chapter 09) and a (1,) one are saved with their shapes.
+    arrays = [np.array(rng.normal()), rng.normal(size=1), rng.normal(size=(1, 3))]
+    params = [kata.Parameter(a.copy()) for a in arrays]
+    kata.save_params(str(tmp_path / "tiny.npz"), params)
+    with np.load(tmp_path / "tiny.npz", allow_pickle=False) as saved:
+        for i, a in enumerate(arrays):
+            got = check.shape(saved[f"p{i}"], a.shape, f"p{i} in the saved file (keep the shape {a.shape})")
+            check.close(got, a, f"p{i} in the saved file", rtol=0, atol=0)
+
+
+@pytest.mark.exercise("08.10")
+def test_load_params_tiny_shapes(kata, check, rng, tmp_path):
+    arrays = [np.array(rng.normal()), rng.normal(size=1), rng.normal(size=(1, 3))]
+    path = tmp_path / "tiny.npz"
+    np.savez(path, **{f"p{i}": a for i, a in enumerate(arrays)})
+    params = [kata.Parameter(np.zeros_like(a)) for a in arrays]
+    kata.load_params(str(path), params)
+    for i, a in enumerate(arrays):
+        got = check.shape(params[i].data, a.shape, f"params[{i}].data after load_params (shape {a.shape}, "
+                          "also for a 0-d parameter)")
+        check.close(got, a, f"params[{i}].data after load_params", rtol=0, atol=0)
+    check.raises(ValueError, lambda: kata.load_params(str(path), [kata.Parameter(np.zeros(1)),
+                                                                 kata.Parameter(np.zeros(1)),
+                                                                 kata.Parameter(np.zeros((1, 3)))]),
+                 "load_params of a 0-d array p0 into a parameter of shape (1,)", mentions=("p0",))

@@ -699,3 +699,11 @@ def test_fit_zeroes_stale_gradients_first(kata, check, rng):
     for name, p, p0, g in zip(["W1", "b1", "W2", "b2"], model.parameters(), params, grads):
         check.close(p.data, p0 - lr * g, f"{name} after one step of fit that started with stale "
                     "gradients (zero every grad at the start of each step, before backward)", batch_size=5)
+
+
+@pytest.mark.exercise("12.8")
+@pytest.mark.parametrize("a_shape, b_shape", [((1, 4), (4, 3)), ((3, 1), (1, 2)), ((3, 4), (4, 1))],
+                         ids=["B=1", "D=1", "N=1"])
+def test_matmul_edge_sizes(kata, check, rng, a_shape, b_shape):
+    tensor_local_grads(check, kata, lambda a, b: a @ b, [rng.normal(size=a_shape), rng.normal(size=b_shape)],
+                       rng.normal(size=(a_shape[0], b_shape[1])), f"Tensor {a_shape} @ Tensor {b_shape}")
