@@ -591,3 +591,27 @@ def matmul_squeezed(self, other):
 
     out.local_backward = local_backward
     return out
+
+
+@mistake("12.11", "adds a small eps inside the log for safety: log(x + 1e-12)")
+def log_with_eps(self):
+    out = Tensor(np.log(self.data + 1e-12), (self,), "log")
+
+    def local_backward():
+        self.grad += out.grad / (self.data + 1e-12)
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.5", "breadth-first from the root: a node may pass its gradient on before every user has added")
+def backward_bfs(self):
+    self.grad = self.unit_gradient()
+    queue, seen = [self], {self}
+    while queue:
+        node = queue.pop(0)
+        node.local_backward()
+        for parent in node.parents:
+            if parent not in seen:
+                seen.add(parent)
+                queue.append(parent)

@@ -707,3 +707,42 @@ def test_fit_zeroes_stale_gradients_first(kata, check, rng):
 def test_matmul_edge_sizes(kata, check, rng, a_shape, b_shape):
     tensor_local_grads(check, kata, lambda a, b: a @ b, [rng.normal(size=a_shape), rng.normal(size=b_shape)],
                        rng.normal(size=(a_shape[0], b_shape[1])), f"Tensor {a_shape} @ Tensor {b_shape}")
+
+
+@pytest.mark.exercise("12.11")
+def test_log_at_extreme_inputs(kata, check, rng):
+    values = np.array([1e-300, 1e-12, 1e-6, 1.0, 1e6, 1e300])
+    x = kata.Tensor(values)
+    out = x.log()
+    check.close(out.data, [math.log(v) for v in values], "Tensor([1e-300, ..., 1e300]).log() (no eps "
+                "added inside the log: log(1e-300) is -690.8, and a cross-entropy needs it exact)")
+    upstream = rng.uniform(0.5, 2.0, size=values.shape)
+    run_local(check, out, upstream, "log at 1e-300 ... 1e300")
+    check.true(np.all(np.isfinite(x.grad)), "x.grad after log at 1e-300 ... 1e300 is not finite",
+               "1 / x is finite for every positive float64 above 1e-308")
+    check.close(x.grad, upstream / values, "x.grad after log at 1e-300 ... 1e300 (= out.grad / x)")
+
+
+@pytest.mark.exercise("12.5")
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_backward_through_random_graphs(kata, check, seed):
+    # A random expression graph over 4 leaves: each node combines two earlier nodes with +, * or
+    # tanh, so nodes are shared by many paths of different lengths.
+    plan_rng = np.random.default_rng(100 + seed)
+    plan = [(int(plan_rng.integers(3)), int(plan_rng.integers(i)), int(plan_rng.integers(i)))
+            for i in range(4, 24)]
+    leaves_data = plan_rng.uniform(-0.8, 0.8, size=4)
+
+    def build(values):
+        nodes = list(values)
+        for op, i, j in plan:
+            a, b = nodes[i], nodes[j]
+            nodes.append(a + b if op == 0 else (a * b if op == 1 else (a * 0.5 + b).tanh()))
+        return nodes[-1] + nodes[-2] * nodes[-3]
+
+    leaves = [kata.Value(float(v)) for v in leaves_data]
+    run_backward(check, build(leaves), f"backward() through random graph {seed}")
+    forward = lambda **kw: np.array(build([kata.Value(float(kw[n])) for n in "abcd"]).data)  # noqa: E731
+    check.gradients(forward, dict(zip("abcd", leaves_data)),
+                    {n: np.array(leaf.grad) for n, leaf in zip("abcd", leaves)}, np.array(1.0),
+                    f"random expression graph {seed} (24 nodes, shared by paths of different lengths)")
