@@ -533,10 +533,10 @@ def test_split_edge_fractions(kata, check, rng, n, fraction, n_val):
     X = np.stack([ids, 2.0 * ids], axis=1)
     Xt, yt, Xv, yv = kata.train_val_split(rng, X, ids, fraction)
     where = f"train_val_split({n} rows, val_fraction={fraction}) (round({n} * {fraction}) = {n_val})"
-    check.shape(yv, (n_val,), f"y_val of {where}")
+    careful = "careful: order[-0:] is the WHOLE array and order[:-0] is empty; slice from the front"
+    check.shape(yv, (n_val,), f"y_val of {where} ({careful}, and hold out no row when it rounds to 0)")
     check.shape(Xv, (n_val, 2), f"X_val of {where}")
-    check.shape(yt, (n - n_val,), f"y_train of {where} (careful: order[-0:] is the WHOLE array, "
-                "and order[:-0] is empty)")
+    check.shape(yt, (n - n_val,), f"y_train of {where} ({careful})")
     check.true(np.array_equal(np.sort(np.concatenate([np.asarray(yt), np.asarray(yv)])), ids),
                f"{where}: train and validation together should hold every example exactly once")
     check.close(np.asarray(Xt)[:, 0], yt, f"X_train rows against their labels, {where}")
