@@ -69,3 +69,24 @@ def batch_output_bias_axis(inputs, weights, biases):
         raise ValueError("inputs, weights or biases have the wrong shape")
     out = inputs @ weights.T
     return out + np.resize(np.asarray(biases, float), out.shape[0])[:, None]
+
+
+# --- edge cases (issue 10 §2) ---------------------------------------------------------------
+@mistake("01.2", "squeezes the result: a layer of one neuron returns a scalar, not (1,)")
+def layer_output_squeezed(inputs, weights, biases):
+    inputs, weights, biases = (np.asarray(a, float) for a in (inputs, weights, biases))
+    if weights.ndim != 2 or weights.shape[1] != inputs.shape[-1] or biases.shape != (weights.shape[0],):
+        raise ValueError(f"weights {weights.shape} or biases {biases.shape} do not fit")
+    return np.squeeze(weights @ inputs + biases)
+
+
+@mistake("01.3", "squeezes the result: a batch of one example comes back as (N,), not (1, N)")
+def batch_output_squeezed(inputs, weights, biases):
+    inputs, weights, biases = (np.asarray(a, float) for a in (inputs, weights, biases))
+    if inputs.ndim != 2:
+        raise ValueError(f"inputs must be 2-D, got {inputs.shape}")
+    if weights.ndim != 2 or weights.shape[1] != inputs.shape[1]:
+        raise ValueError(f"weights must be (N, {inputs.shape[1]}), got {weights.shape}")
+    if biases.shape != (weights.shape[0],):
+        raise ValueError(f"biases must be ({weights.shape[0]},), got {biases.shape}")
+    return (inputs @ weights.T + biases).squeeze()

@@ -119,3 +119,9 @@ def dense_init_bias_row(self, n_inputs, n_neurons, rng, init="he"):
         raise ValueError(f"unknown init {init!r}")
     self.W = Parameter(INITIALIZERS[init](rng, n_inputs, n_neurons))
     self.b = Parameter(np.zeros((1, n_neurons)))
+
+
+# --- edge cases (issue 10 §2) ---------------------------------------------------------------
+@mistake("02.4", "squeezes the output: one example (B = 1) comes back as (N,)")
+def dense_forward_squeezed(x, W, b):
+    return np.squeeze(x @ W + b), (x, W, b)

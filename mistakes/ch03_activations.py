@@ -223,3 +223,27 @@ def softmax_forward_cache_x(x):
 def softmax_backward_in_place(dout, cache):
     dout -= np.sum(dout * cache, axis=-1, keepdims=True)
     return cache * dout
+
+
+# --- edge cases (issue 10 §2) ---------------------------------------------------------------
+@mistake("03.5", "2 / (1 + exp(-2x)) - 1: exp overflows for x below about -355")
+def tanh_forward_via_naive_sigmoid(x):
+    out = 2.0 / (1.0 + np.exp(-2.0 * x)) - 1.0
+    return out, out
+
+
+@mistake("03.9", "squeezes the probabilities: a batch of one row comes back as (K,)")
+def softmax_forward_squeezed(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    probs = np.squeeze(e / e.sum(axis=-1, keepdims=True))
+    return probs, probs
+
+
+@mistake("03.10", "row sums without keepdims, put back with [:, None]: breaks on (B, T, K) arrays")
+def softmax_backward_no_keepdims(dout, cache):
+    return cache * (dout - np.sum(dout * cache, axis=-1)[:, None])
+
+
+@mistake("03.6", "recomputes tanh from the cache as if it were x: 1 - tanh(out)**2")
+def tanh_backward_from_cache_as_x(dout, cache):
+    return dout * (1.0 - np.tanh(cache) ** 2)

@@ -293,3 +293,80 @@ def cross_entropy_backward_int_only(dout, cache):
     rows = np.arange(B)
     dprobs[rows, y] = -dout / np.clip(probs[rows, y], 1e-7, 1 - 1e-7) / B
     return dprobs
+
+
+# --- edge cases (issue 10 §2) ---------------------------------------------------------------
+@mistake("04.1", "caches (y, probs): the pair in the wrong order")
+def cross_entropy_forward_cache_swapped(probs, y):
+    clipped = np.clip(probs, EPS, 1 - EPS)
+    y = np.asarray(y)
+    correct = clipped[np.arange(len(clipped)), y] if y.ndim == 1 else np.sum(clipped * y, axis=1)
+    return float(np.mean(-np.log(correct))), (y, probs)
+
+
+@mistake("04.2", "counts the classes from the labels (y.max() + 1): a batch without the last class breaks")
+def cross_entropy_backward_classes_from_labels(dout, cache):
+    probs, y = cache
+    y = np.asarray(y)
+    onehot = y.astype(float) if y.ndim == 2 else np.eye(y.max() + 1)[y]
+    return -dout * onehot / np.clip(probs, EPS, 1 - EPS) / len(probs)
+
+
+@mistake("04.3", "caches (y, probs): the pair in the wrong order")
+def binary_cross_entropy_forward_cache_swapped(probs, y):
+    p = np.clip(probs, EPS, 1 - EPS)
+    return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))), (y, probs)
+
+
+@mistake("04.5", "caches (y, pred): the backward then gets the sign wrong")
+def mse_forward_cache_swapped(pred, y):
+    return float(np.mean((pred - y) ** 2)), (y, pred)
+
+
+@mistake("04.7", "caches the residual pred - y instead of (pred, y)")
+def mae_forward_cache_residual(pred, y):
+    return float(np.mean(np.abs(pred - y))), (pred - y, np.zeros_like(y))
+
+
+@mistake("04.9", "a tie counts as a hit: compares the correct class's score with the row maximum")
+def accuracy_ties_are_hits(scores, y):
+    y = np.asarray(y)
+    labels = np.argmax(y, axis=1) if y.ndim == 2 else y
+    return float(np.mean(scores[np.arange(len(scores)), labels] == scores.max(axis=1)))
+
+
+@mistake("04.9", "one-hot detected by y.shape[-1] == K: integer labels of a batch of K rows are taken as one-hot")
+def accuracy_one_hot_by_width(scores, y):
+    y = np.asarray(y)
+    labels = np.argmax(y, axis=-1) if y.shape[-1] == scores.shape[1] else y
+    return float(np.mean(np.argmax(scores, axis=1) == labels))
+
+
+@mistake("04.11", "counts the classes from the labels (y.max() + 1): a batch without the last class breaks")
+def softmax_cross_entropy_backward_classes_from_labels(dout, cache):
+    probs, y = cache
+    y = np.asarray(y)
+    onehot = y.astype(float) if y.ndim == 2 else np.eye(y.max() + 1)[y]
+    return dout * (probs - onehot) / len(probs)
+
+
+@mistake("04.10", "softmax over axis 0 when B == 1 is not caught: normalizes each column")
+def softmax_cross_entropy_forward_axis0(logits, y):
+    shifted = logits - logits.max(axis=0, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=0, keepdims=True))
+    onehot = _one_hot(y, logits.shape[1])
+    return float(-np.mean(np.sum(onehot * log_probs, axis=1))), (np.exp(log_probs), y)
+
+
+@mistake("04.4", "divides by len(probs) * len(probs[0]) after squeezing: one example (B = 1) loses its axis")
+def binary_cross_entropy_backward_squeezed(dout, cache):
+    probs, y = cache
+    p = np.squeeze(np.clip(probs, EPS, 1 - EPS))
+    y = np.squeeze(y)
+    return -dout * (y / p - (1 - y) / (1 - p)) / probs.size
+
+
+@mistake("04.6", "squeezes the residual: one example (B = 1) or one output (N = 1) loses an axis")
+def mse_backward_squeezed(dout, cache):
+    pred, y = cache
+    return dout * 2.0 * np.squeeze(pred - y) / pred.size

@@ -210,3 +210,51 @@ def numerical_gradient_keeps_dtype(f, x, eps=1e-6):
         x_work[i] = saved
         grad[i] = (f_plus - f_minus) / (2.0 * eps)
     return grad
+
+
+# --- edge cases (issue 10 §2) ---------------------------------------------------------------
+@mistake("05.1", "squeezes dx: one example (B = 1) comes back as (D,)")
+def dense_backward_squeezed(dout, cache):
+    x, W, b = cache
+    return np.squeeze(dout @ W.T), x.T @ dout, dout.sum(axis=0)
+
+
+@mistake("05.1", "db with keepdims=True, as in NNFS: (1, N) instead of the shape of b")
+def dense_backward_db_keepdims(dout, cache):
+    x, W, b = cache
+    return dout @ W.T, x.T @ dout, np.sum(dout, axis=0, keepdims=True)
+
+
+@mistake("05.3", "starts each backward from fresh zeros: gradients left by an earlier use are lost")
+def backward_fresh_zeros(self, dout):
+    x, W, b = self.cache
+    if getattr(self, "_last_cache", None) is not self.cache:
+        self.W.grad = np.zeros_like(self.W.data)
+        self.b.grad = np.zeros_like(self.b.data)
+        self._last_cache = self.cache
+    self.W.grad += x.T @ dout
+    self.b.grad += dout.sum(axis=0)
+    return dout @ W.T
+
+
+@mistake("05.2", "sizes the result with np.zeros(len(x)): a 0-d x has no length")
+def numerical_gradient_len(f, x, eps=1e-6):
+    x_work = np.array(x, dtype=np.float64)
+    grad = np.zeros(len(x_work)) if x_work.ndim == 1 else np.zeros_like(x_work)
+    for i in np.ndindex(x_work.shape):
+        saved = x_work[i]
+        x_work[i] = saved + eps
+        plus = f(x_work)
+        x_work[i] = saved - eps
+        minus = f(x_work)
+        x_work[i] = saved
+        grad[i] = (plus - minus) / (2.0 * eps)
+    return grad if x_work.ndim else grad.reshape(1)
+
+
+@mistake("05.3", "returns dx squeezed: one example (B = 1) comes back as (D,)")
+def dense_backward_layer_squeezed(self, dout):
+    x, W, b = self.cache
+    self.W.grad += x.T @ dout
+    self.b.grad += dout.sum(axis=0)
+    return np.squeeze(dout @ W.T)

@@ -235,3 +235,46 @@ def adam_step_count_per_param(self):
         v_hat = self.v[i] / (1.0 - self.beta_2 ** t)
         p.data = p.data - lr_t * m_hat / (np.sqrt(v_hat) + self.eps)
         self.iterations += 1
+
+
+# --- edge cases (issue 10 §2) ---------------------------------------------------------------
+@mistake("06.2", "updates in place with p.data[:] += v: a 0-d parameter cannot be sliced")
+def sgd_step_slice_update(self):
+    lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
+    for i, p in enumerate(self.params):
+        self.velocities[i] = self.momentum * self.velocities[i] - lr_t * p.grad
+        p.data[:] += self.velocities[i]
+    self.iterations += 1
+
+
+@mistake("06.3", "caches per row with len(p.data): a 0-d parameter has no length")
+def adagrad_step_len(self):
+    lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
+    for i, p in enumerate(self.params):
+        if len(p.data) and self.caches[i].shape != p.data.shape:
+            self.caches[i] = np.zeros(p.data.shape)
+        self.caches[i] = self.caches[i] + p.grad ** 2
+        p.data = p.data - lr_t * p.grad / (np.sqrt(self.caches[i]) + self.eps)
+    self.iterations += 1
+
+
+@mistake("06.4", "flattens each update with ravel(): a 0-d parameter comes back as (1,)")
+def rmsprop_step_ravel(self):
+    lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
+    for i, p in enumerate(self.params):
+        self.caches[i] = self.rho * self.caches[i] + (1.0 - self.rho) * p.grad ** 2
+        p.data = np.ravel(p.data - lr_t * p.grad / (np.sqrt(self.caches[i]) + self.eps))
+    self.iterations += 1
+
+
+@mistake("06.5", "updates in place with p.data[:] -= ...: a 0-d parameter cannot be sliced")
+def adam_step_slice_update(self):
+    lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
+    t = self.iterations + 1
+    for i, p in enumerate(self.params):
+        self.m[i] = self.beta_1 * self.m[i] + (1.0 - self.beta_1) * p.grad
+        self.v[i] = self.beta_2 * self.v[i] + (1.0 - self.beta_2) * p.grad ** 2
+        m_hat = self.m[i] / (1.0 - self.beta_1 ** t)
+        v_hat = self.v[i] / (1.0 - self.beta_2 ** t)
+        p.data[:] -= lr_t * m_hat / (np.sqrt(v_hat) + self.eps)
+    self.iterations += 1

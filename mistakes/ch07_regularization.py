@@ -160,3 +160,22 @@ def dropout_forward_eval_draws(x, rate, rng, training=True):
     if not training:
         return x.copy(), (np.ones_like(x), 0.0)
     return x * keep / (1.0 - rate), (keep, rate)
+
+
+# --- edge cases (issue 10 §2) ---------------------------------------------------------------
+@mistake("07.5", "draws the mask as rng.random((len(x), x.shape[1])): fails beyond 2-D")
+def dropout_forward_2d_mask(x, rate, rng, training=True):
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"dropout rate must be in [0, 1), got rate={rate}")
+    if not training:
+        return x.copy(), (np.ones_like(x), 0.0)
+    keep = (rng.random((len(x), x.shape[1])) >= rate).astype(np.float64)
+    if x.ndim > 2:
+        keep = keep.reshape(keep.shape + (1,) * (x.ndim - 2))
+    return x * keep / (1.0 - rate), (np.broadcast_to(keep, x.shape).copy(), rate)
+
+
+@mistake("07.6", "squeezes dx: one example (B = 1) comes back as (N,)")
+def dropout_backward_squeezed(dout, cache):
+    keep, rate = cache
+    return np.squeeze(dout * keep / (1.0 - rate))

@@ -316,3 +316,140 @@ def load_params_allow_pickle(path, params):
             raise ValueError(f"p{i} in {path} has shape {arr.shape}, the parameter has {p.data.shape}")
     for p, arr in zip(params, arrays):
         p.data = arr
+
+
+# --- edge cases (issue 10 §2) ---------------------------------------------------------------
+@mistake("08.1", "spreads the arms evenly: t starts at 12k / n_classes (right only for 3 classes)")
+def spiral_data_spread(rng, n_per_class, n_classes=3):
+    r = np.linspace(0.0, 1.0, n_per_class)
+    start = 12.0 * np.arange(n_classes)[:, None] / n_classes
+    t = start + np.linspace(0.0, 4.0, n_per_class)[None, :] + 0.2 * rng.standard_normal((n_classes, n_per_class))
+    X = np.stack([r * np.sin(2.5 * t), r * np.cos(2.5 * t)], axis=-1).reshape(-1, 2)
+    return X, np.repeat(np.arange(n_classes), n_per_class)
+
+
+@mistake("08.2", "centres class k at k / n_classes instead of k / 3")
+def vertical_data_spread(rng, n_per_class, n_classes=3):
+    y = np.repeat(np.arange(n_classes), n_per_class)
+    centres = np.stack([y / n_classes, np.full(y.shape, 0.5)], axis=1)
+    return centres + 0.1 * rng.standard_normal((y.size, 2)), y
+
+
+@mistake("08.4", "takes the validation rows as order[-n_val:]: with n_val = 0 that is every row")
+def train_val_split_negative_slice(rng, X, y, val_fraction=0.2):
+    order = rng.permutation(len(X))
+    n_val = int(round(len(X) * val_fraction))
+    val, train = order[-n_val:], order[:-n_val]
+    return X[train], y[train], X[val], y[val]
+
+
+@mistake("08.4", "at least one validation row: max(1, round(n * val_fraction))")
+def train_val_split_at_least_one(rng, X, y, val_fraction=0.2):
+    order = rng.permutation(len(X))
+    n_val = max(1, int(round(len(X) * val_fraction)))
+    return X[order[n_val:]], y[order[n_val:]], X[order[:n_val]], y[order[:n_val]]
+
+
+@mistake("08.5", "n // batch_size + 1 batches: an empty batch when the size divides evenly")
+def minibatches_plus_one(rng, X, y, batch_size, shuffle=True):
+    order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+    return [(X[order[i * batch_size:(i + 1) * batch_size]], y[order[i * batch_size:(i + 1) * batch_size]])
+            for i in range(len(X) // batch_size + 1)]
+
+
+@mistake("08.6", "zeroes the gradients after the step: the first step uses whatever was left in .grad")
+def train_step_zero_after(model, optimizer, x, y, task="ce"):
+    loss_forward, loss_backward, _, _ = TASKS[task]
+    loss, cache = loss_forward(model.forward(x), y)
+    model.backward(loss_backward(1.0, cache))
+    optimizer.step()
+    optimizer.zero_grad()
+    return float(loss)
+
+
+@mistake("08.8", "writes the step out with zero_grad after optimizer.step: the first step uses stale gradients")
+def fit_zero_once(model, optimizer, X, y, rng, epochs, batch_size, X_val=None, y_val=None, task="ce",
+                  on_epoch=None):
+    name = TASKS[task][3]
+    history = {"loss": [], name: []}
+    if X_val is not None:
+        history.update({"val_loss": [], "val_" + name: []})
+    loss_forward, loss_backward, _, _ = TASKS[task]
+    for epoch in range(epochs):
+        total = 0.0
+        for xb, yb in _minibatches(rng, X, y, batch_size):
+            loss, cache = loss_forward(model.forward(xb), yb)
+            model.backward(loss_backward(1.0, cache))
+            optimizer.step()
+            optimizer.zero_grad()
+            total += float(loss) * len(xb)
+        history["loss"].append(total / len(X))
+        history[name].append(_evaluate(model, X, y, task)[1])
+        if X_val is not None:
+            val_loss, val_score = _evaluate(model, X_val, y_val, task)
+            history["val_loss"].append(val_loss)
+            history["val_" + name].append(val_score)
+        if on_epoch is not None:
+            on_epoch(epoch, history)
+    return history
+
+
+@mistake("08.8", "counts steps as len(X) // batch_size per epoch: a batch larger than the data trains nothing")
+def fit_floor_steps(model, optimizer, X, y, rng, epochs, batch_size, X_val=None, y_val=None, task="ce",
+                    on_epoch=None):
+    name = TASKS[task][3]
+    history = {"loss": [], name: []}
+    if X_val is not None:
+        history.update({"val_loss": [], "val_" + name: []})
+    for epoch in range(epochs):
+        batches = _minibatches(rng, X, y, batch_size)
+        steps = max(len(X) // batch_size, 0)
+        if steps * batch_size < len(X) and steps > 0:
+            steps += 1  # the book's rule, but only once there is at least one full batch
+        total, seen = 0.0, 0
+        for xb, yb in batches[:steps]:
+            total += _train_step(model, optimizer, xb, yb, task) * len(xb)
+            seen += len(xb)
+        history["loss"].append(total / max(seen, 1))
+        history[name].append(_evaluate(model, X, y, task)[1])
+        if X_val is not None:
+            val_loss, val_score = _evaluate(model, X_val, y_val, task)
+            history["val_loss"].append(val_loss)
+            history["val_" + name].append(val_score)
+        if on_epoch is not None:
+            on_epoch(epoch, history)
+    return history
+
+
+@mistake("08.5", "ignores shuffle and slices the rows in order, as the book's Model.train does")
+def minibatches_in_order(rng, X, y, batch_size, shuffle=True):
+    return [(X[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(X), batch_size)]
+
+
+@mistake("08.7", "scores regression with the book's accuracy: |pred - y| < std(y) / 250")
+def evaluate_book_regression_accuracy(model, X, y, task="ce"):
+    loss_forward, _, score, _ = TASKS[task]
+    model.eval()
+    out = model.forward(X)
+    model.train()
+    if task == "mse":
+        return float(loss_forward(out, y)[0]), float(np.mean(np.abs(out - y) < np.std(y) / 250))
+    return float(loss_forward(out, y)[0]), float(score(out, y))
+
+
+@mistake("08.10", "compares sizes instead of shapes: a 0-d array loads into a (1,) parameter")
+def load_params_sizes_only(path, params):
+    with np.load(path, allow_pickle=False) as saved:
+        if len(saved.files) != len(params):
+            raise ValueError(f"{path} holds {len(saved.files)} arrays, the model has {len(params)}")
+        arrays = [saved[f"p{i}"] for i in range(len(params))]
+    for i, (p, arr) in enumerate(zip(params, arrays)):
+        if arr.size != p.data.size:
+            raise ValueError(f"p{i} has {arr.size} entries, the parameter has {p.data.size}")
+    for p, arr in zip(params, arrays):
+        p.data = arr.reshape(p.data.shape).astype(np.float64)
+
+
+@mistake("08.9", "saves np.atleast_1d(p.data): a 0-d parameter comes back as (1,)")
+def save_params_atleast_1d(path, params):
+    np.savez(path, **{f"p{i}": np.atleast_1d(p.data) for i, p in enumerate(params)})

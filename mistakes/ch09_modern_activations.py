@@ -195,3 +195,35 @@ def gelu_tanh_forward_cache_u(x):
 def swish_forward_cache_out(x, beta=1.0):
     s = 0.5 * (1.0 + np.tanh(0.5 * beta * x))
     return x * s, (x, beta, x * s)
+
+
+# --- edge cases (issue 10 §2) ---------------------------------------------------------------
+@mistake("09.3", "normal density as 1 / exp(x^2 / 2): exp overflows for |x| above about 38")
+def gelu_backward_density_overflows(dout, cache):
+    x = cache
+    phi_cdf = 0.5 * (1.0 + reference_erf(x / np.sqrt(2.0)))
+    phi_pdf = 1.0 / (np.exp(0.5 * x * x) * np.sqrt(2.0 * np.pi))
+    return dout * (phi_cdf + x * phi_pdf)
+
+
+@mistake("09.4", "tanh written as (e^u - e^-u) / (e^u + e^-u): inf / inf = NaN for large |u|")
+def gelu_tanh_forward_exp_quotient(x):
+    u = SQRT_2_OVER_PI * (x + GELU_TANH_COEF * x ** 3)
+    t = (np.exp(u) - np.exp(-u)) / (np.exp(u) + np.exp(-u))
+    return 0.5 * x * (1.0 + t), (x, t)
+
+
+@mistake("09.5", "sech^2(u) as 1 / cosh(u)^2: cosh overflows for large |u|")
+def gelu_tanh_backward_cosh(dout, cache):
+    x, t = cache
+    u = SQRT_2_OVER_PI * (x + GELU_TANH_COEF * x ** 3)
+    du_dx = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_COEF * x ** 2)
+    return dout * (0.5 * (1.0 + t) + 0.5 * x * du_dx / np.cosh(u) ** 2)
+
+
+@mistake("09.7", "sigmoid' as exp(-z) / (1 + exp(-z))^2: inf / inf = NaN for very negative z")
+def swish_backward_exp_derivative(dout, cache):
+    x, beta, s = cache
+    e = np.exp(-beta * x)
+    ds = e / (1.0 + e) ** 2
+    return dout * (s + beta * x * ds), np.sum(dout * x * x * ds)

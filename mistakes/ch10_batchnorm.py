@@ -214,3 +214,31 @@ def batchnorm_module_forward_default_eps(self, x):
     self.running_mean, self.running_var = reference_update(self.running_mean, self.running_var, x,
                                                             self.momentum)
     return out
+
+
+# --- edge cases (issue 10 §2) ---------------------------------------------------------------
+@mistake("10.1", "variance as mean(x^2) - mean(x)^2: catastrophic cancellation for large offsets")
+def batchnorm_forward_one_pass_var(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=0)
+    var = (x * x).mean(axis=0) - mean * mean
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+
+
+@mistake("10.3", "unbiased variance as (mean(x^2) - mean(x)^2) * B / (B - 1): cancels for large offsets")
+def update_running_stats_one_pass_var(running_mean, running_var, x, momentum=0.1):
+    B = x.shape[0]
+    mean = x.mean(axis=0)
+    var = ((x * x).mean(axis=0) - mean * mean) * B / (B - 1)
+    return (1 - momentum) * running_mean + momentum * mean, (1 - momentum) * running_var + momentum * var
+
+
+@mistake("10.6", "per-channel variance as mean(x^2) - mean(x)^2 over (B, H, W): cancels for large offsets")
+def batchnorm2d_forward_one_pass_var(x, gamma, beta, eps=1e-5):
+    rows = _channels_last_rows(x)
+    mean = rows.mean(axis=0)
+    var = (rows * rows).mean(axis=0) - mean * mean
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (rows - mean) * inv_std
+    return _rows_to_channels_first(gamma * x_hat + beta, x.shape), ((x_hat, inv_std, gamma), x.shape)

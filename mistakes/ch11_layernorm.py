@@ -144,3 +144,19 @@ def layernorm_forward_cache_flat_inv_std(x, gamma, beta, eps=1e-5):
 def rmsnorm_forward_cache_normalized(x, gamma, eps=1e-6):
     inv_rms = 1.0 / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps)
     return gamma * x * inv_rms, (x * inv_rms, inv_rms, gamma)
+
+
+# --- edge cases (issue 10 §2) ---------------------------------------------------------------
+@mistake("11.1", "variance as mean(x^2) - mean(x)^2: catastrophic cancellation for rows near 1e4")
+def layernorm_forward_one_pass_var(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=-1, keepdims=True)
+    var = (x * x).mean(axis=-1, keepdims=True) - mean * mean
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+
+
+@mistake("11.2", "squeezes dx before returning it: a (1, 1, C) input gives dx of shape (C,)")
+def layernorm_backward_squeezed(dout, cache):
+    dx, dgamma, dbeta = reference_ln_backward(dout, cache)
+    return np.squeeze(dx), dgamma, dbeta

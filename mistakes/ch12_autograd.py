@@ -473,3 +473,145 @@ def backward_zeroes_all(self):
     self.grad = self.unit_gradient()
     for node in reversed(order):
         node.local_backward()
+
+
+# --- edge cases (issue 10 §2) ---------------------------------------------------------------
+@mistake("12.4", "reversed pre-order (visit, then push parents): a parent reached late comes after its child")
+def topological_order_reversed_preorder(root):
+    order, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        order.append(node)
+        stack.extend(node.parents)
+    return order[::-1]
+
+
+@mistake("12.4", "Kahn's algorithm counting each parent once: a node used twice by one operation is stuck")
+def topological_order_kahn_set(root):
+    nodes, todo = {root}, [root]
+    while todo:
+        for p in todo.pop().parents:
+            if p not in nodes:
+                nodes.add(p)
+                todo.append(p)
+    users = {n: 0 for n in nodes}
+    for n in nodes:
+        for p in n.parents:
+            users[p] += 1
+    ready, order = [root], []
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for p in set(node.parents):
+            users[p] -= 1
+            if users[p] == 0:
+                ready.append(p)
+    return order[::-1]
+
+
+@mistake("12.6", "handles 2-D only: sums axis 0 and axis 1 where the target has a 1, misses a middle axis")
+def unbroadcast_two_d(grad, shape):
+    shape = tuple(shape)
+    grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
+    if len(shape) >= 1 and shape[0] == 1 and grad.shape[0] != 1:
+        grad = grad.sum(axis=0, keepdims=True)
+    if len(shape) >= 2 and shape[-1] == 1 and grad.shape[-1] != 1:
+        grad = grad.sum(axis=-1, keepdims=True)
+    return grad.reshape(shape) if grad.size == int(np.prod(shape)) else grad
+
+
+def _tensor_mul_two_d(self, other):
+    other = as_tensor(other)
+    out = Tensor(self.data * other.data, (self, other), "*")
+
+    def local_backward():
+        self.grad += unbroadcast_two_d(other.data * out.grad, self.shape)
+        other.grad += unbroadcast_two_d(self.data * out.grad, other.shape)
+
+    out.local_backward = local_backward
+    return out
+
+
+mistake("12.7", "unbroadcasts with a 2-D-only helper: a broadcast axis in the middle is missed")(_tensor_mul_two_d)
+
+
+@mistake("12.9", "puts the summed axes back by index with `i in axes`: negative axes are never found")
+def sum_negative_axes(self, axis=None, keepdims=False):
+    out = Tensor(self.data.sum(axis=axis, keepdims=keepdims), (self,), "sum")
+
+    def local_backward():
+        axes = range(self.data.ndim) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
+        kept = [1 if i in axes else n for i, n in enumerate(self.shape)]
+        g = out.grad.reshape(kept) if kept != list(self.shape) or keepdims else out.grad
+        self.grad += np.broadcast_to(g, self.shape)
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.10", "n = shape[axis]: fails for a tuple of axes")
+def mean_shape_of_axis(self, axis=None, keepdims=False):
+    out = Tensor(self.data.mean(axis=axis, keepdims=keepdims), (self,), "mean")
+    n = self.data.size if axis is None else self.data.shape[axis]
+
+    def local_backward():
+        g = out.grad if keepdims or axis is None else np.expand_dims(out.grad, axis)
+        self.grad += np.broadcast_to(g, self.shape) / n
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.13", "zeroes the gradients after the update: the first step uses whatever .grad held")
+def fit_zero_after_update(model, x, y, lr, steps):
+    x, y = Tensor(x), Tensor(y)
+    losses = []
+    for _ in range(steps):
+        diff = model.forward(x) - y
+        loss = (diff * diff).mean()
+        loss.backward()
+        for p in model.parameters():
+            p.data = p.data - lr * p.grad
+            p.grad = np.zeros_like(p.data)
+        losses.append(float(loss.data))
+    return losses
+
+
+@mistake("12.8", "squeezes the gradient of the left factor: an axis of size 1 is lost")
+def matmul_squeezed(self, other):
+    other = as_tensor(other)
+    out = Tensor(self.data @ other.data, (self, other), "@")
+
+    def local_backward():
+        self.grad += np.squeeze(out.grad @ other.data.T)
+        other.grad += self.data.T @ out.grad
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.11", "adds a small eps inside the log for safety: log(x + 1e-12)")
+def log_with_eps(self):
+    out = Tensor(np.log(self.data + 1e-12), (self,), "log")
+
+    def local_backward():
+        self.grad += out.grad / (self.data + 1e-12)
+
+    out.local_backward = local_backward
+    return out
+
+
+@mistake("12.5", "breadth-first from the root: a node may pass its gradient on before every user has added")
+def backward_bfs(self):
+    self.grad = self.unit_gradient()
+    queue, seen = [self], {self}
+    while queue:
+        node = queue.pop(0)
+        node.local_backward()
+        for parent in node.parents:
+            if parent not in seen:
+                seen.add(parent)
+                queue.append(parent)

@@ -154,7 +154,8 @@ def mae_backward(dout: float, cache: tuple) -> np.ndarray:
 
 def accuracy(scores: np.ndarray, y: np.ndarray) -> float:
     """Fraction of rows whose highest score is the correct class. scores: (B, K) (probs or
-    logits: the argmax is the same); y: (B,) labels or (B, K) one-hot.
+    logits: the argmax is the same); y: (B,) labels or (B, K) one-hot. A tie goes to the first
+    of the highest scores, as np.argmax decides it: a row of equal scores predicts class 0.
 
     >>> accuracy(np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]), np.array([1, 0, 0]))
     0.6666666666666666

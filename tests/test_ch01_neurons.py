@@ -124,3 +124,26 @@ def test_batch_rejects_wrong_shapes(kata, check):
                  "batch_output with D=5 inputs but weights for D=2", mentions=("weights",))
     check.raises(ValueError, lambda: kata.batch_output(np.ones((4, 2)), w, np.ones(1)),
                  "batch_output with 1 bias for 3 neurons", mentions=("biases",))
+
+
+# ---------------------------------------------------------------- edge cases (issue 10 §2)
+@pytest.mark.exercise("01.2")
+@pytest.mark.parametrize("n, d", [(1, 4), (4, 1), (5, 2)], ids=["N=1", "D=1", "N=5,D=2"])
+def test_layer_output_at_edge_sizes(kata, check, rng, n, d):
+    inputs, weights, biases = rng.normal(size=d), rng.normal(size=(n, d)), rng.normal(size=n)
+    out = check.shape(kata.layer_output(inputs, weights, biases), (n,),
+                      f"layer_output with N={n} neuron(s), D={d} input(s) (one output per neuron, "
+                      "even when N = 1: do not squeeze)")
+    check.close(out, [math.fsum(weights[j] * inputs) + biases[j] for j in range(n)],
+                f"layer_output with N={n}, D={d}")
+
+
+@pytest.mark.exercise("01.3")
+@pytest.mark.parametrize("b, d, n", [(1, 4, 3), (7, 1, 2), (6, 5, 1)], ids=["B=1", "D=1", "N=1"])
+def test_batch_output_at_edge_sizes(kata, check, rng, b, d, n):
+    inputs, weights, biases = rng.normal(size=(b, d)), rng.normal(size=(n, d)), rng.normal(size=n)
+    out = check.shape(kata.batch_output(inputs, weights, biases), (b, n),
+                      f"batch_output with B={b}, D={d}, N={n} (always (B, N): a batch of one example "
+                      "is still a batch, so do not squeeze)")
+    expected = [[math.fsum(weights[j] * inputs[i]) + biases[j] for j in range(n)] for i in range(b)]
+    check.close(out, expected, f"batch_output with B={b}, D={d}, N={n}", batch_size=b)

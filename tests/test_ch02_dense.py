@@ -41,7 +41,10 @@ def check_uses_given_rng(check, kata, name):
                f"{name} gave different weights for the same rng seed once other code had drawn "
                "from np.random",
                "draw every random number from the `rng` argument (rng.standard_normal, "
-               "rng.uniform), never from np.random's global generator")
+               "rng.uniform), never from np.random's global generator",
+               "the book writes 0.01 * np.random.randn(n_inputs, n_neurons) after nnfs.init() "
+               "seeds the global generator; this course passes an explicit np.random.Generator "
+               "because hidden global state makes a result depend on whatever ran before")
     other = check.array(draw(kata, name, seed=8, d=5, n=3), name)
     check.true(not np.allclose(other, first), f"{name} gave the same weights for seeds 7 and 8",
                "draw from the `rng` argument, not from a generator you create yourself")
@@ -153,7 +156,10 @@ def test_dense_forward_cache_is_x_W_b(kata, check, rng):
     check.true(isinstance(cache, (tuple, list)) and len(cache) == 3,
                f"the cache of dense_forward should be the tuple (x, W, b), got {type(cache).__name__}"
                + (f" of {len(cache)}" if isinstance(cache, (tuple, list)) else ""),
-               "backward needs x (for dW), W (for dx) and b (for its shape): keep all three")
+               "backward needs x (for dW), W (for dx) and b (for its shape): keep all three",
+               "the book's Layer_Dense keeps only self.inputs and reads self.weights later; this "
+               "course's dense_backward is a plain function with no layer to read from, so the "
+               "cache carries x, W and b")
     for name, kept, given in zip(("x", "W", "b"), cache, (x, W, b)):
         check.close(kept, given, f"cache[{'xWb'.index(name)}] of dense_forward (should be {name})",
                     rtol=0, atol=0)
@@ -176,6 +182,11 @@ def test_dense_layer_parameters(kata, check):
                    f"Dense.{name} should be a Parameter (with .data and .grad)",
                    f"wrap the array: self.{name} = Parameter(...); optimizers read .data and .grad")
     check.shape(layer.W.data, (3, 5), "Dense(3, 5).W.data")
+    check.true(np.shape(layer.b.data) != (1, 5),
+               "Dense(3, 5).b.data has shape (1, 5), expected (5,)",
+               "the book writes self.biases = np.zeros((1, n_neurons)); this course uses a 1-D "
+               "bias of shape (N,) because it broadcasts over the batch just as well, and later "
+               "chapters (optimizers, save/load, autograd) compare b.grad and saved arrays with (N,)")
     check.close(layer.b.data, np.zeros(5), "Dense(3, 5).b.data (biases start at zero)")
     check.true(len(layer.parameters()) == 2, "Dense.parameters() should list W and b",
                "store them as Parameter objects in self.W and self.b")
@@ -201,3 +212,17 @@ def test_dense_layer_same_seed_same_weights(kata, check):
 def test_dense_layer_rejects_unknown_init(kata, check):
     check.raises(ValueError, lambda: kata.Dense(2, 2, np.random.default_rng(0), init="glorious"),
                  "Dense(..., init='glorious')", mentions=("init",))
+
+
+# ---------------------------------------------------------------- edge cases (issue 10 §2)
+@pytest.mark.exercise("02.4")
+@pytest.mark.parametrize("b, d, n", [(1, 3, 4), (7, 1, 2), (5, 4, 1)], ids=["B=1", "D=1", "N=1"])
+def test_dense_forward_at_edge_sizes(kata, check, rng, b, d, n):
+    x, W, bias = rng.normal(size=(b, d)), rng.normal(size=(d, n)), rng.normal(size=n)
+    result = kata.dense_forward(x, W, bias)
+    check.true(isinstance(result, tuple) and len(result) == 2,
+               "dense_forward should return a pair (out, cache)", f"it returned {type(result).__name__}")
+    out = check.shape(result[0], (b, n), f"out of dense_forward with B={b}, D={d}, N={n} (always "
+                      "(B, N), even for one example or one neuron: do not squeeze)")
+    expected = [[sum(x[i, k] * W[k, j] for k in range(d)) + bias[j] for j in range(n)] for i in range(b)]
+    check.close(out, expected, f"out of dense_forward with B={b}, D={d}, N={n}", batch_size=b)

@@ -25,8 +25,11 @@ def pair(check, result, quantity):
     return result
 
 
-def calm(check, call, quantity):
-    """Run call() with floating-point overflow and invalid operations turned into errors."""
+def calm(check, call, quantity, book=""):
+    """Run call() with floating-point overflow and invalid operations turned into errors.
+
+    ``book`` names the place where "Neural Networks from Scratch" writes the overflowing form, so
+    a learner porting the book's code learns why this course rejects it."""
     try:
         with np.errstate(over="raise", invalid="raise"):
             return call()
@@ -34,7 +37,8 @@ def calm(check, call, quantity):
         check.fail(f"{quantity} overflowed or produced NaN ({err})",
                    "exp() above ~709 is inf, and inf/inf or 0/0 (every exp() underflowed) is NaN",
                    "rearrange so every exp() gets an argument <= 0 and the largest term is exp(0) = 1",
-                   "np.where(cond, a, b) computes BOTH a and b for every entry: each must be safe")
+                   "np.where(cond, a, b) computes BOTH a and b for every entry: each must be safe",
+                   book)
 
 
 def away_from_zero(rng, shape):
@@ -130,7 +134,11 @@ def test_sigmoid_forward_matches_math(kata, check, values):
 
 @pytest.mark.exercise("03.3")
 def test_sigmoid_forward_stable_at_extremes(kata, check):
-    out, _ = pair(check, calm(check, lambda: kata.sigmoid_forward(EXTREMES), "sigmoid_forward(+-1000)"),
+    out, _ = pair(check, calm(check, lambda: kata.sigmoid_forward(EXTREMES), "sigmoid_forward(+-1000)",
+                              book="the book writes 1 / (1 + np.exp(-inputs)) (Activation_Sigmoid, ch. 16); "
+                              "NumPy only warns there, but this course treats overflow as an error "
+                              "because the same exp(1000) = inf turns into inf/inf = NaN as soon as "
+                              "it is divided (tanh, Swish, their derivatives)"),
                   "sigmoid_forward")
     out = check.shape(out, EXTREMES.shape, "sigmoid_forward(x) (elementwise: same shape)")
     check.close(out, [sigmoid_oracle(v) for v in EXTREMES],
@@ -282,7 +290,12 @@ def test_softmax_forward_shift_invariance(kata, check, rng):
 def test_softmax_forward_works_on_last_axis(kata, check, rng):
     x = rng.normal(size=(2, 3, 4))  # (B, T, K): attention (chapter 14) normalizes the last axis
     probs, _ = pair(check, kata.softmax_forward(x), "softmax_forward")
-    check.close(probs, softmax_oracle(x), "softmax_forward of a (2, 3, 4) array (over the LAST axis)")
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    check.close(probs, softmax_oracle(x), "softmax_forward of a (2, 3, 4) array (over the LAST axis)",
+                suspects={"you normalize over axis=1: the book writes np.max(inputs, axis=1, "
+                          "keepdims=True) and np.sum(..., axis=1) (Activation_Softmax, ch. 4), fine "
+                          "for its (B, K) batches; this course uses axis=-1 because attention "
+                          "(chapter 14) applies softmax to (B, T, K) arrays": e / e.sum(axis=1, keepdims=True)})
 
 
 @pytest.mark.exercise("03.9")
@@ -331,6 +344,39 @@ def test_softmax_backward_on_last_axis_without_jacobians(kata, check, rng):
     except (ValueError, IndexError) as err:
         check.fail(f"softmax_backward failed on a (2, 3, 4) input: {err}",
                    "a loop that builds a K x K Jacobian per row (np.diagflat, np.outer) assumes 2-D input",
+                   "the book writes exactly that loop (Activation_Softmax.backward, ch. 9); this "
+                   "course uses the vector-Jacobian product because it works on any (..., K) "
+                   "array and never builds B matrices of K x K",
                    "use the vector-Jacobian product on the last axis: probs * (dout - sum(dout * probs, -1))")
     check.gradients(lambda x: kata.softmax_forward(x)[0], {"x": x}, {"x": dx}, dout,
                     "softmax on a (2, 3, 4) array (last axis)")
+
+
+# ---------------------------------------------------------------- edge cases (issue 10 §2)
+@pytest.mark.exercise("03.9")
+@pytest.mark.parametrize("b, k", [(1, 4), (5, 2), (3, 7)], ids=["B=1", "K=2", "K=7"])
+def test_softmax_forward_at_edge_sizes(kata, check, rng, b, k):
+    x = 4.0 * rng.normal(size=(b, k))
+    probs, cache = pair(check, kata.softmax_forward(x), "softmax_forward")
+    expected = [[math.exp(v - max(row)) / math.fsum(math.exp(u - max(row)) for u in row) for v in row]
+                for row in x.tolist()]
+    check.close(check.shape(probs, (b, k), f"softmax_forward of a ({b}, {k}) array (keep every axis, "
+                            "even when B = 1: do not squeeze)"), expected, f"softmax_forward with B={b}, K={k}")
+    check.close(cache, expected, f"the cache of softmax_forward with B={b}, K={k} (should be probs)")
+
+
+@pytest.mark.exercise("03.10")
+@pytest.mark.parametrize("b, k", [(1, 4), (5, 2), (3, 7)], ids=["B=1", "K=2", "K=7"])
+def test_softmax_backward_at_edge_sizes(kata, check, rng, b, k):
+    grad_check(check, kata, "softmax", 2.0 * rng.normal(size=(b, k)), rng)
+
+
+@pytest.mark.exercise("03.6")
+def test_tanh_backward_saturated(kata, check, rng):
+    _, cache = pair(check, calm(check, lambda: kata.tanh_forward(EXTREMES), "tanh_forward(+-1000)"),
+                    "tanh_forward")
+    dout = rng.normal(size=EXTREMES.shape)
+    dx = calm(check, lambda: kata.tanh_backward(dout, cache), "tanh_backward at +-1000")
+    expected = [d * (1.0 - math.tanh(v) ** 2) for d, v in zip(dout, EXTREMES)]
+    check.close(dx, expected, "tanh_backward at x = -1000, ..., 1000 (a saturated tanh is flat: "
+                "1 - tanh(x)**2 is 0 there, and finite everywhere)")

@@ -121,7 +121,10 @@ def test_cross_entropy_backward_finite_at_zero(kata, check):
                          (2, 2), "cross_entropy_backward")
     check.true(np.all(np.isfinite(dprobs)) and dprobs[0, 0] < 0,
                f"cross_entropy_backward where the correct probability is 0 gave {dprobs[0, 0]}",
-               "divide by the CLIPPED probabilities: -1 / 1e-7 is large but finite")
+               "divide by the CLIPPED probabilities: -1 / 1e-7 is large but finite",
+               "the book writes -y_true / dvalues (Loss_CategoricalCrossentropy.backward, ch. 9), "
+               "unclipped; this course clips as the forward does, because the forward's loss is "
+               "flat where it clips and a probability of exactly 0 must not give -inf")
 
 
 # ---------------------------------------------------------------- 04.3 binary cross-entropy forward
@@ -239,7 +242,11 @@ def test_mae_backward_worked_example(kata, check):
     _, cache = loss_of(check, kata.mae_forward(PRED, TARGET), "mae_forward")
     check.close(kata.mae_backward(2.0, cache), [[-0.5, 0.5], [0.5, -0.5]],
                 "mae_backward(2.0) (= 2 * sign(pred - y) / 4: the size of the error does not matter)",
-                batch_size=2)
+                batch_size=2,
+                suspects={"you take sign(y - pred): the book writes np.sign(y_true - dvalues) "
+                          "(Loss_MeanAbsoluteError.backward, ch. 17), which is the gradient with the "
+                          "wrong sign; this course uses sign(pred - y), the derivative of "
+                          "|pred - y| with respect to pred": [[0.5, -0.5], [-0.5, 0.5]]})
 
 
 @pytest.mark.exercise("04.8")
@@ -249,6 +256,10 @@ def test_mae_backward_is_zero_where_pred_equals_y(kata, check):
     check.close(kata.mae_backward(1.0, cache), [[0.0, 1.0 / 3, -1.0 / 3]],
                 "mae_backward(1.0) with pred == y in the first entry (sign(0) = 0: a hit is not pushed)",
                 suspects={"the gradient is -1 (not 0) where pred == y": [[-1.0 / 3, 1.0 / 3, -1.0 / 3]],
+                          "you take sign(y - pred): the book writes np.sign(y_true - dvalues) "
+                          "(Loss_MeanAbsoluteError.backward, ch. 17), which is the gradient with the "
+                          "wrong sign; this course uses sign(pred - y), the derivative of "
+                          "|pred - y| with respect to pred": [[0.0, -1.0 / 3, 1.0 / 3]],
                           "the gradient is +1 (not 0) where pred == y": [[1.0 / 3, 1.0 / 3, -1.0 / 3]]})
 
 
@@ -306,7 +317,11 @@ def test_softmax_cross_entropy_exact_at_extreme_logits(kata, check):
     expected = (2000.0 + 50.0 + math.log1p(math.exp(-50.0))) / 2
     check.close(loss, expected, "softmax_cross_entropy_forward with the correct class 2000 and 50 below "
                 "(use log-softmax = shifted - log(sum(exp(shifted))): clipping at 1e-7 would cap each loss at 16.1)",
-                suspects={"probabilities were clipped at 1e-7 before the log": -math.log(EPS)})
+                suspects={"probabilities were clipped at 1e-7 before the log (the book's "
+                          "Activation_Softmax_Loss_CategoricalCrossentropy.forward, ch. 9, runs "
+                          "softmax and then the clipped cross-entropy; this course asks for the "
+                          "log-softmax because a fused forward can be exact, and a capped loss "
+                          "hides how wrong a confident mistake is)": -math.log(EPS)})
 
 
 @pytest.mark.exercise("04.10")
@@ -365,3 +380,211 @@ def test_softmax_cross_entropy_backward_leaves_cache_intact(kata, check, rng):
     second = kata.softmax_cross_entropy_backward(1.0, cache)
     check.close(second, first, "a second softmax_cross_entropy_backward(1.0) with the same cache",
                 rtol=0, atol=0)
+
+
+# ---------------------------------------------------------------- edge cases (issue 10 §2)
+# Each forward's cache is checked in the forward exercise itself, so a wrong cache costs the
+# forward's points; sizes cover one example, two classes and many classes, labels that do not
+# use every class, ties and constant rows.
+SIZES = [(1, 4), (5, 2), (3, 6)]
+SIZE_IDS = ["B=1,K=4", "B=5,K=2", "B=3,K=6"]
+
+
+def check_cache(check, cache, parts, quantity):
+    """cache must be the tuple of ``parts`` (name -> array given to the forward), in that order."""
+    names = ", ".join(parts)
+    check.true(isinstance(cache, (tuple, list)) and len(cache) == len(parts),
+               f"the cache of {quantity} should be the pair ({names})",
+               f"it is {type(cache).__name__}" + (f" of {len(cache)}" if isinstance(cache, (tuple, list)) else ""),
+               "the backward unpacks it in this order")
+    for i, (name, given) in enumerate(parts.items()):
+        check.close(cache[i], given, f"cache[{i}] of {quantity} (should be {name}, exactly as given)",
+                    rtol=0, atol=0)
+
+
+def labels_without_last_class(rng, b, k):
+    """Integer labels that never use the last class (as a minibatch may not)."""
+    return rng.integers(0, k - 1, size=b)
+
+
+@pytest.mark.exercise("04.1")
+@pytest.mark.parametrize("one_hot", [False, True], ids=["integer labels", "one-hot labels"])
+def test_cross_entropy_caches_probs_and_labels(kata, check, rng, one_hot):
+    probs, y = random_probs(rng, 3, 4), rng.integers(0, 4, size=3)
+    labels = np.eye(4)[y] if one_hot else y
+    _, cache = loss_of(check, one_hot_call(check, lambda: kata.cross_entropy_forward(probs, labels),
+                                           "cross_entropy_forward"), "cross_entropy_forward")
+    check_cache(check, cache, {"probs": probs, "y": labels}, "cross_entropy_forward")
+
+
+@pytest.mark.exercise("04.1")
+@pytest.mark.parametrize("b, k", SIZES, ids=SIZE_IDS)
+def test_cross_entropy_at_edge_sizes(kata, check, rng, b, k):
+    probs, y = random_probs(rng, b, k), labels_without_last_class(rng, b, k)
+    for labels, kind in ((y, "integer"), (np.eye(k)[y], "one-hot")):
+        loss, _ = loss_of(check, one_hot_call(check, lambda: kata.cross_entropy_forward(probs, labels),
+                                              "cross_entropy_forward"), "cross_entropy_forward")
+        expected = -math.fsum(math.log(probs[i, y[i]]) for i in range(b)) / b
+        check.close(loss, expected, f"cross_entropy_forward with B={b}, K={k}, {kind} labels")
+
+
+@pytest.mark.exercise("04.2")
+@pytest.mark.parametrize("b, k", SIZES, ids=SIZE_IDS)
+def test_cross_entropy_backward_at_edge_sizes(kata, check, rng, b, k):
+    probs, y = rng.uniform(0.05, 0.95, size=(b, k)), labels_without_last_class(rng, b, k)
+    dout = rng.uniform(0.5, 2.0)
+    for labels, kind in ((y, "integer"), (np.eye(k)[y], "one-hot")):
+        _, cache = loss_of(check, kata.cross_entropy_forward(probs, labels), "cross_entropy_forward")
+        expected = np.zeros((b, k))
+        expected[np.arange(b), y] = -dout / probs[np.arange(b), y] / b
+        dprobs = check.shape(kata.cross_entropy_backward(dout, cache), (b, k),
+                             f"cross_entropy_backward with B={b}, K={k}, {kind} labels (K comes from "
+                             "probs, not from the labels present in the batch)")
+        check.close(dprobs, expected, f"cross_entropy_backward with B={b}, K={k}, {kind} labels",
+                    batch_size=b)
+
+
+@pytest.mark.exercise("04.3")
+def test_binary_cross_entropy_caches_probs_and_targets(kata, check, rng):
+    probs, y = rng.uniform(0.05, 0.95, size=(3, 2)), rng.integers(0, 2, size=(3, 2)).astype(float)
+    _, cache = loss_of(check, kata.binary_cross_entropy_forward(probs, y), "binary_cross_entropy_forward")
+    check_cache(check, cache, {"probs": probs, "y": y}, "binary_cross_entropy_forward")
+
+
+@pytest.mark.exercise("04.5")
+def test_mse_caches_pred_and_targets(kata, check, rng):
+    pred, y = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
+    _, cache = loss_of(check, kata.mse_forward(pred, y), "mse_forward")
+    check_cache(check, cache, {"pred": pred, "y": y}, "mse_forward")
+
+
+@pytest.mark.exercise("04.7")
+def test_mae_caches_pred_and_targets(kata, check, rng):
+    pred, y = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
+    _, cache = loss_of(check, kata.mae_forward(pred, y), "mae_forward")
+    check_cache(check, cache, {"pred": pred, "y": y}, "mae_forward")
+
+
+@pytest.mark.exercise("04.9")
+def test_accuracy_ties_go_to_the_first_highest_score(kata, check):
+    scores = np.array([[0.4, 0.4, 0.2], [0.1, 0.45, 0.45], [0.3, 0.3, 0.4], [0.5, 0.2, 0.3]])
+    y = np.array([1, 1, 2, 0])  # ties in rows 0 and 1: argmax picks 0 and 1
+    check.close(kata.accuracy(scores, y), 0.75, "accuracy with tied scores (row 0 ties classes 0 "
+                "and 1 and predicts 0, as np.argmax does; its label 1 is not a hit)",
+                suspects={"a tie counts as a hit for every tied class (scores[b, y] == max)": 1.0})
+
+
+@pytest.mark.exercise("04.9")
+def test_accuracy_when_rows_equal_classes(kata, check):
+    # B = K = 3: integer labels (3,) and a one-hot row (3,) have the same length; decide by y.ndim.
+    scores = np.array([[0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.1, 0.2, 0.7]])
+    check.close(kata.accuracy(scores, np.array([1, 0, 0])), 2.0 / 3,
+                "accuracy of 3 rows and 3 classes with integer labels [1, 0, 0] (tell integer labels "
+                "from one-hot by y.ndim, not by the length of y)")
+
+
+@pytest.mark.exercise("04.9")
+@pytest.mark.parametrize("b, k", SIZES, ids=SIZE_IDS)
+def test_accuracy_of_constant_scores(kata, check, rng, b, k):
+    y = rng.integers(0, k, size=b)
+    y[0] = 1  # at least one row whose label is not class 0
+    expected = float(np.count_nonzero(y == 0)) / b
+    check.close(kata.accuracy(np.full((b, k), 0.5), y), expected,
+                f"accuracy of constant scores with B={b}, K={k} (every row predicts class 0, the "
+                "first of equal scores)",
+                suspects={"a tie counts as a hit for every tied class (scores[b, y] == max)": 1.0})
+    check.close(kata.accuracy(np.full((b, k), 0.5), np.eye(k)[y]), expected,
+                f"accuracy of constant scores with B={b}, K={k}, one-hot labels")
+
+
+@pytest.mark.exercise("04.10")
+@pytest.mark.parametrize("b, k", SIZES, ids=SIZE_IDS)
+def test_softmax_cross_entropy_at_edge_sizes(kata, check, rng, b, k):
+    logits, y = 3.0 * rng.normal(size=(b, k)), labels_without_last_class(rng, b, k)
+    for labels, kind in ((y, "integer"), (np.eye(k)[y], "one-hot")):
+        loss, cache = loss_of(check, kata.softmax_cross_entropy_forward(logits, labels),
+                              "softmax_cross_entropy_forward")
+        rows = logits.tolist()
+        log_z = [max(r) + math.log(math.fsum(math.exp(v - max(r)) for v in r)) for r in rows]
+        check.close(loss, math.fsum(log_z[i] - rows[i][y[i]] for i in range(b)) / b,
+                    f"softmax_cross_entropy_forward with B={b}, K={k}, {kind} labels")
+        check.close(cache[0], [[math.exp(v - z) for v in r] for r, z in zip(rows, log_z)],
+                    f"cache[0] of softmax_cross_entropy_forward with B={b}, K={k} (the probabilities)")
+
+
+@pytest.mark.exercise("04.11")
+@pytest.mark.parametrize("b, k", SIZES, ids=SIZE_IDS)
+def test_softmax_cross_entropy_backward_at_edge_sizes(kata, check, rng, b, k):
+    logits, y = rng.normal(size=(b, k)), labels_without_last_class(rng, b, k)
+    dout = rng.uniform(0.5, 2.0)
+    for labels, kind in ((y, "integer"), (np.eye(k)[y], "one-hot")):
+        _, cache = loss_of(check, kata.softmax_cross_entropy_forward(logits, labels),
+                           "softmax_cross_entropy_forward")
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        expected = e / e.sum(axis=1, keepdims=True)
+        expected[np.arange(b), y] -= 1.0
+        dlogits = check.shape(kata.softmax_cross_entropy_backward(dout, cache), (b, k),
+                              f"softmax_cross_entropy_backward with B={b}, K={k}, {kind} labels")
+        check.close(dlogits, dout * expected / b,
+                    f"softmax_cross_entropy_backward with B={b}, K={k}, {kind} labels (K comes from "
+                    "probs, not from the labels present in the batch)", batch_size=b)
+
+
+REGRESSION_SIZES = [(1, 1), (1, 4), (6, 1)]
+REGRESSION_IDS = ["B=1,N=1", "B=1,N=4", "B=6,N=1"]
+
+
+@pytest.mark.exercise("04.3")
+@pytest.mark.parametrize("b, n", REGRESSION_SIZES, ids=REGRESSION_IDS)
+def test_binary_cross_entropy_at_edge_sizes(kata, check, rng, b, n):
+    probs, y = rng.uniform(0.05, 0.95, size=(b, n)), rng.integers(0, 2, size=(b, n)).astype(float)
+    loss, _ = loss_of(check, kata.binary_cross_entropy_forward(probs, y), "binary_cross_entropy_forward")
+    terms = [-(t * math.log(p) + (1 - t) * math.log(1 - p)) for p, t in zip(probs.ravel(), y.ravel())]
+    check.close(loss, math.fsum(terms) / (b * n), f"binary_cross_entropy_forward with B={b}, N={n} "
+                "(the mean over all B * N entries)")
+
+
+@pytest.mark.exercise("04.4")
+@pytest.mark.parametrize("b, n", REGRESSION_SIZES, ids=REGRESSION_IDS)
+def test_binary_cross_entropy_backward_at_edge_sizes(kata, check, rng, b, n):
+    probs, y = rng.uniform(0.05, 0.95, size=(b, n)), rng.integers(0, 2, size=(b, n)).astype(float)
+    dout = rng.uniform(0.5, 2.0)
+    _, cache = loss_of(check, kata.binary_cross_entropy_forward(probs, y), "binary_cross_entropy_forward")
+    expected = -dout * (y / probs - (1 - y) / (1 - probs)) / (b * n)
+    check.close(check.shape(kata.binary_cross_entropy_backward(dout, cache), (b, n),
+                            f"binary_cross_entropy_backward with B={b}, N={n}"),
+                expected, f"binary_cross_entropy_backward with B={b}, N={n}", batch_size=b)
+
+
+@pytest.mark.exercise("04.5")
+@pytest.mark.parametrize("b, n", REGRESSION_SIZES, ids=REGRESSION_IDS)
+def test_mse_at_edge_sizes(kata, check, rng, b, n):
+    pred, y = rng.normal(size=(b, n)), rng.normal(size=(b, n))
+    loss, _ = loss_of(check, kata.mse_forward(pred, y), "mse_forward")
+    check.close(loss, math.fsum(((pred - y) ** 2).ravel()) / (b * n), f"mse_forward with B={b}, N={n}")
+
+
+@pytest.mark.exercise("04.6")
+@pytest.mark.parametrize("b, n", REGRESSION_SIZES, ids=REGRESSION_IDS)
+def test_mse_backward_at_edge_sizes(kata, check, rng, b, n):
+    pred, y, dout = rng.normal(size=(b, n)), rng.normal(size=(b, n)), rng.uniform(0.5, 2.0)
+    _, cache = loss_of(check, kata.mse_forward(pred, y), "mse_forward")
+    check.close(check.shape(kata.mse_backward(dout, cache), (b, n), f"mse_backward with B={b}, N={n}"),
+                dout * 2 * (pred - y) / (b * n), f"mse_backward with B={b}, N={n}", batch_size=b)
+
+
+@pytest.mark.exercise("04.7")
+@pytest.mark.parametrize("b, n", REGRESSION_SIZES, ids=REGRESSION_IDS)
+def test_mae_at_edge_sizes(kata, check, rng, b, n):
+    pred, y = rng.normal(size=(b, n)), rng.normal(size=(b, n))
+    loss, _ = loss_of(check, kata.mae_forward(pred, y), "mae_forward")
+    check.close(loss, math.fsum(np.abs(pred - y).ravel()) / (b * n), f"mae_forward with B={b}, N={n}")
+
+
+@pytest.mark.exercise("04.8")
+@pytest.mark.parametrize("b, n", REGRESSION_SIZES, ids=REGRESSION_IDS)
+def test_mae_backward_at_edge_sizes(kata, check, rng, b, n):
+    pred, y, dout = rng.normal(size=(b, n)), rng.normal(size=(b, n)), rng.uniform(0.5, 2.0)
+    _, cache = loss_of(check, kata.mae_forward(pred, y), "mae_forward")
+    check.close(check.shape(kata.mae_backward(dout, cache), (b, n), f"mae_backward with B={b}, N={n}"),
+                dout * np.sign(pred - y) / (b * n), f"mae_backward with B={b}, N={n}", batch_size=b)

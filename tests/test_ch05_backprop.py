@@ -50,6 +50,10 @@ def test_dense_backward_shapes(kata, check, rng):
     dx, dW, db = triple(check, result, "dense_backward")
     check.shape(dx, (B, D), "dx (shape of x)")
     check.shape(dW, (D, K), "dW (shape of W)")
+    check.true(np.shape(db) != (1, K), f"db has shape (1, {K}), expected ({K},) (the shape of b)",
+               "the book writes np.sum(dvalues, axis=0, keepdims=True) because its biases are "
+               "(1, N); this course keeps b as (N,) (chapter 02), and a gradient has the shape of "
+               "its parameter, so sum without keepdims")
     check.shape(db, (K,), "db (shape of b)")
 
 
@@ -86,7 +90,11 @@ def test_numerical_gradient_of_a_quadratic_is_exact(kata, check, rng):
     grad = check.shape(kata.numerical_gradient(square_sum, x, 1e-2), (3, 4),
                        "numerical_gradient(sum(x**2), x: (3, 4)) (the shape of x)")
     check.close(grad, expected, "numerical_gradient of sum(x**2) with eps = 0.01 (d/dx = 2x; central "
-                "differences are exact for a quadratic, a one-sided difference gives 2x + eps)")
+                "differences are exact for a quadratic, a one-sided difference gives 2x + eps)",
+                suspects={"you take the one-sided difference (f(x + eps) - f(x)) / eps: the book's "
+                          "chapter on derivatives (ch. 7) approximates a slope that way; this course "
+                          "asks for the central difference because its error is O(eps**2), not "
+                          "O(eps), which gradient checks need": expected + 1e-2})
 
 
 @pytest.mark.exercise("05.2")
@@ -160,7 +168,12 @@ def test_dense_layer_backward_accumulates(kata, check, rng):
     x, dout = rng.normal(size=(B, D)), rng.normal(size=(B, K))
     layer, _ = run_dense(kata, x, dout, passes=2)
     check.close(layer.W.grad, 2 * x.T @ dout, "W.grad after two backward passes "
-                "(gradients ADD up: use +=, so a parameter used twice gets both contributions)")
+                "(gradients ADD up: use +=, so a parameter used twice gets both contributions)",
+                suspects={"the second pass overwrote the first: the book writes self.dweights = "
+                          "np.dot(self.inputs.T, dvalues) (Layer_Dense.backward, ch. 9), an "
+                          "assignment; this course adds into W.grad because a parameter may be "
+                          "used twice in one graph, and zeroing belongs to the training step "
+                          "(zero_grad)": x.T @ dout})
     check.close(layer.b.grad, 2 * dout.sum(axis=0), "b.grad after two backward passes (use +=)")
 
 
@@ -250,3 +263,86 @@ def test_mlp_backward_accumulates(kata, check, rng):
     for name, a, b in [("dense1.W", once.dense1.W, twice.dense1.W), ("dense2.b", once.dense2.b, twice.dense2.b)]:
         check.close(b.grad, 2 * a.grad, f"{name}.grad after two backward passes vs one "
                     "(never reset gradients inside backward: zero_grad() is the training loop's job)")
+
+
+# ---------------------------------------------------------------- edge cases (issue 10 §2)
+EDGE = [(1, 3, 5), (6, 1, 2), (3, 4, 1)]
+EDGE_IDS = ["B=1", "D=1", "N=1"]
+
+
+@pytest.mark.exercise("05.1")
+@pytest.mark.parametrize("b, d, n", EDGE, ids=EDGE_IDS)
+def test_dense_backward_at_edge_sizes(kata, check, rng, b, d, n):
+    x, W, bias, dout = rng.normal(size=(b, d)), rng.normal(size=(d, n)), rng.normal(size=n), rng.normal(size=(b, n))
+    dx, dW, db = triple(check, kata.dense_backward(dout, (x, W, bias)), "dense_backward")
+    where = f"with B={b}, D={d}, N={n} (each gradient keeps the shape of its array, even for size 1)"
+    check.close(check.shape(dx, (b, d), f"dx {where}"),
+                [[sum(dout[i, j] * W[k, j] for j in range(n)) for k in range(d)] for i in range(b)],
+                f"dx {where}", batch_size=b)
+    check.close(check.shape(dW, (d, n), f"dW {where}"),
+                [[sum(x[i, k] * dout[i, j] for i in range(b)) for j in range(n)] for k in range(d)],
+                f"dW {where}", batch_size=b)
+    check.close(check.shape(db, (n,), f"db {where}"), [sum(dout[:, j]) for j in range(n)],
+                f"db {where}", batch_size=b)
+
+
+@pytest.mark.exercise("05.3")
+def test_dense_layer_backward_adds_to_gradients_already_there(kata, check, rng):
+    x, dout = rng.normal(size=(B, D)), rng.normal(size=(B, K))
+    layer = kata.Dense(D, K, np.random.default_rng(3))
+    W0, b0 = rng.normal(size=(D, K)), rng.normal(size=K)  # gradients left by an earlier use
+    layer.W.grad = W0.copy()  # assigned, not written into: in grading mode layer.W.grad is a copy
+    layer.b.grad = b0.copy()
+    layer.forward(x)
+    layer.backward(dout)
+    check.close(layer.W.grad, W0 + x.T @ dout, "W.grad after backward when it already held values "
+                "(add this pass's dW to what is there: +=, never = or a reset)",
+                suspects={"the earlier gradient was overwritten": x.T @ dout})
+    check.close(layer.b.grad, b0 + dout.sum(axis=0), "b.grad after backward when it already held values",
+                suspects={"the earlier gradient was overwritten": dout.sum(axis=0)})
+
+
+@pytest.mark.exercise("05.4")
+def test_mlp_forward_one_example(kata, check, rng):
+    net = kata.MLP(D, H, K, np.random.default_rng(0))
+    x = rng.normal(size=(1, D))
+    logits = check.shape(net.forward(x), (1, K), "MLP(3, 6, 5).forward(x: (1, 3)) (a batch of one "
+                         "example is still (1, K))")
+    check.close(logits, mlp_oracle(x, *params(net)), "MLP.forward of one example")
+
+
+@pytest.mark.exercise("05.5")
+def test_mlp_backward_one_example_onto_existing_gradients(kata, check, rng):
+    x, dlogits = rng.normal(size=(1, D)), rng.normal(size=(1, K))
+    net = kata.MLP(D, H, K, np.random.default_rng(4))
+    earlier = [rng.normal(size=p.data.shape) for p in net.parameters()]
+    for p, g in zip(net.parameters(), earlier):
+        p.grad = g.copy()
+    net.forward(x)
+    dx = check.shape(net.backward(dlogits), (1, D), "MLP.backward(dlogits: (1, 5)) (dx shaped like x)")
+    W1, b1, W2, b2 = params(net)
+    fresh = {"W1": net.dense1.W.grad - earlier[0], "b1": net.dense1.b.grad - earlier[1],
+             "W2": net.dense2.W.grad - earlier[2], "b2": net.dense2.b.grad - earlier[3]}
+    check.gradients(mlp_oracle, {"x": x, "W1": W1, "b1": b1, "W2": W2, "b2": b2}, {"x": dx, **fresh},
+                    dlogits, "relu(x @ W1 + b1) @ W2 + b2 for one example, gradients added to the "
+                    "ones already stored (grad after backward minus grad before)", batch_size=1)
+
+
+@pytest.mark.exercise("05.2")
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1, 3)], ids=["0-d", "(1,)", "(1, 1, 3)"])
+def test_numerical_gradient_tiny_shapes(kata, check, rng, shape):
+    x = np.asarray(rng.normal(size=shape))
+    grad = check.shape(kata.numerical_gradient(cube_sum, x, 1e-2), shape,
+                       f"numerical_gradient(sum(x**3), x: {shape}) (the shape of x, also for a 0-d x)")
+    check.close(grad, 3 * x ** 2 + 1e-4, f"numerical_gradient of sum(x**3) at x: {shape} with eps = 0.01 "
+                "(= 3x**2 + eps**2 exactly)")
+
+
+@pytest.mark.exercise("05.3")
+def test_dense_layer_backward_one_example(kata, check, rng):
+    x, dout = rng.normal(size=(1, D)), rng.normal(size=(1, K))
+    layer, dx = run_dense(kata, x, dout)
+    check.shape(dx, (1, D), "Dense.backward(dout: (1, 5)) (returns dx shaped like x, also for one example)")
+    check.gradients(dense_oracle, {"x": x, "W": layer.W.data, "b": layer.b.data},
+                    {"x": dx, "W": layer.W.grad, "b": layer.b.grad}, dout,
+                    "Dense on one example (dx returned; W.grad and b.grad stored)", batch_size=1)

@@ -352,3 +352,42 @@ def test_adam_moments_live_in_the_optimizer(kata, check):
 @pytest.mark.exercise("06.5")
 def test_adam_steps_every_parameter_alike(kata, check, rng):
     check_several_parameters(check, kata, "Adam", ref_adam, dict(lr=0.1, decay=0.5, eps=0.05, beta_1=0.8, beta_2=0.9), rng)
+
+
+# ---------------------------------------------------------------- edge cases (issue 10 §2)
+def check_tiny_parameters(check, kata, name, reference, options, rng):
+    """A 0-d parameter (like Swish's beta, chapter 09), a (1,) one and a (2, 3) one together."""
+    shapes = [(), (1,), (2, 3)]
+    starts = [rng.normal(size=s) for s in shapes]
+    slopes = [rng.uniform(0.2, 1.0, size=s) for s in shapes]
+    params = [kata.Parameter(np.array(w, dtype=float)) for w in starts]
+    opt = getattr(kata, name)(params, **options)
+    for k in range(3):
+        for p, a in zip(params, slopes):
+            p.grad = np.asarray(wobbly(a)(np.array(p.data, dtype=float), k), dtype=float)
+        opt.step()
+    for p, w, a, s in zip(params, starts, slopes, shapes):
+        expected = reference(w, wobbly(a), 3, **options)[-1]
+        got = check.shape(p.data, s, f"a parameter of shape {s} after 3 steps of {name} (keep its shape)")
+        check.close(got, expected, f"a parameter of shape {s} after 3 steps of {name} (write "
+                    "p.data = p.data - ...: p.data[:] cannot index a 0-d array)")
+
+
+@pytest.mark.exercise("06.2")
+def test_sgd_steps_0d_and_1_element_parameters(kata, check, rng):
+    check_tiny_parameters(check, kata, "SGD", ref_sgd, dict(lr=0.3, decay=0.2, momentum=0.5), rng)
+
+
+@pytest.mark.exercise("06.3")
+def test_adagrad_steps_0d_and_1_element_parameters(kata, check, rng):
+    check_tiny_parameters(check, kata, "AdaGrad", ref_adaptive, dict(lr=0.3, decay=0.2), rng)
+
+
+@pytest.mark.exercise("06.4")
+def test_rmsprop_steps_0d_and_1_element_parameters(kata, check, rng):
+    check_tiny_parameters(check, kata, "RMSprop", ref_adaptive, dict(lr=0.01, decay=0.2, rho=0.8), rng)
+
+
+@pytest.mark.exercise("06.5")
+def test_adam_steps_0d_and_1_element_parameters(kata, check, rng):
+    check_tiny_parameters(check, kata, "Adam", ref_adam, dict(lr=0.01, decay=0.2, beta_1=0.8, beta_2=0.9), rng)

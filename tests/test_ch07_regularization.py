@@ -63,7 +63,12 @@ def test_l1_backward_shape(kata, check, rng):
 def test_l1_backward_worked_example(kata, check):
     _, cache = kata.l1_forward(np.array([-2.0, 0.0, 3.0, -0.1]), 0.5)
     check.close(kata.l1_backward(1.0, cache), [-0.5, 0.0, 0.5, -0.5],
-                "l1_backward for W = [-2, 0, 3, -0.1], lam = 0.5: lam * sign(W), sign(0) = 0")
+                "l1_backward for W = [-2, 0, 3, -0.1], lam = 0.5: lam * sign(W), sign(0) = 0",
+                suspects={"the gradient is +lam where W == 0: the book writes dL1 = "
+                          "np.ones_like(weights); dL1[weights < 0] = -1 (ch. 14), so a zero weight "
+                          "gets +1; this course uses np.sign, 0 at W == 0, because any value in "
+                          "[-1, 1] is a valid subgradient there and 0 is the one that leaves an "
+                          "exactly-zero weight (what L1 aims for) where it is": [-0.5, 0.5, 0.5, -0.5]})
 
 
 @pytest.mark.exercise("07.2")
@@ -192,8 +197,15 @@ def test_dropout_forward_uses_given_rng(kata, check):
         second, _ = kata.dropout_forward(x, 0.5, np.random.default_rng(42))
     finally:
         np.random.set_state(saved)
-    check.close(second, first, "dropout_forward with the same rng seed after other global draws",
-                rtol=0, atol=0)
+    first = check.array(first, "dropout_forward(x, 0.5, rng)")
+    second = check.shape(second, first.shape, "dropout_forward(x, 0.5, rng)")
+    check.true(np.array_equal(second, first),
+               "dropout_forward dropped different entries for the same rng seed once other code had "
+               "drawn from np.random",
+               "draw the mask from the `rng` argument (rng.random(x.shape)), never from np.random",
+               "the book writes np.random.binomial(1, 1 - rate, size=inputs.shape) on the global "
+               "generator (Layer_Dropout, ch. 15); this course passes an explicit Generator because "
+               "hidden global state makes a result depend on whatever ran before")
     other, _ = kata.dropout_forward(x, 0.5, np.random.default_rng(43))
     check.true(not np.array_equal(np.asarray(other), np.asarray(first)),
                "dropout_forward dropped the same entries for seeds 42 and 43",
@@ -218,8 +230,13 @@ def test_dropout_forward_cache_is_keep_and_rate(kata, check, rng):
     out, cache = kata.dropout_forward(x, 0.25, rng)
     check.true(isinstance(cache, tuple) and len(cache) == 2, "the cache of dropout_forward should be (keep, rate)",
                f"it is {type(cache).__name__}")
-    check.close(cache[0], (np.asarray(out) != 0.0).astype(float),
-                "cache[0] of dropout_forward (the 0/1 keep mask, not rescaled: backward divides by 1 - rate)")
+    keep = (np.asarray(out) != 0.0).astype(float)
+    check.close(cache[0], keep,
+                "cache[0] of dropout_forward (the 0/1 keep mask, not rescaled: backward divides by 1 - rate)",
+                suspects={"you cache the rescaled mask keep / (1 - rate): the book stores "
+                          "np.random.binomial(1, 1 - rate, shape) / (1 - rate) as its binary_mask "
+                          "(Layer_Dropout, ch. 15) and multiplies by it in backward; this course "
+                          "caches the 0/1 mask and the rate, so backward divides once": keep / 0.75})
     check.close(cache[1], 0.25, "cache[1] of dropout_forward(x, rate=0.25) (the drop rate)")
     _, cache = kata.dropout_forward(x, 0.25, rng, training=False)
     check.close(cache[0], np.ones_like(x), "cache[0] of an eval-mode dropout_forward (all ones)")
@@ -276,3 +293,29 @@ def test_dropout_backward_eval_mode_passes_gradient_through(kata, check, rng):
     _, cache = kata.dropout_forward(x, 0.5, rng, training=False)
     check.close(kata.dropout_backward(dout, cache), dout,
                 "dropout_backward after an eval-mode forward: dropout is the identity, so dx = dout")
+
+
+# ---------------------------------------------------------------- edge cases (issue 10 §2)
+@pytest.mark.exercise("07.5")
+@pytest.mark.parametrize("shape", [(1, 7), (2, 3, 4)], ids=["B=1", "(2, 3, 4)"])
+def test_dropout_forward_one_example_and_3d(kata, check, rng, shape):
+    x = rng.uniform(1.0, 2.0, size=shape)  # no zeros in x, so a zero in out means "dropped"
+    out, cache = kata.dropout_forward(x, 0.25, np.random.default_rng(5))
+    out = check.shape(out, shape, f"dropout_forward of a {shape} array (same shape as x)")
+    draw = np.random.default_rng(5).random(shape)  # one uniform number per entry, as documented
+    keep = draw >= 0.25
+    if np.array_equal(np.asarray(out) != 0.0, draw < 0.75):
+        keep = draw < 0.75  # the same distribution with the comparison turned round: fine too
+    check.close(out, np.where(keep, x / 0.75, 0.0), f"dropout_forward of a {shape} array with rate 0.25 "
+                "(one uniform draw per entry, rng.random(x.shape) >= rate, then divide by 1 - rate)")
+    check.close(cache[0], keep.astype(float), f"cache[0] of dropout_forward on {shape} (the 0/1 mask)")
+
+
+@pytest.mark.exercise("07.6")
+@pytest.mark.parametrize("shape", [(1, 7), (2, 3, 4)], ids=["B=1", "(2, 3, 4)"])
+def test_dropout_backward_one_example_and_3d(kata, check, rng, shape):
+    x, dout = rng.normal(size=shape), rng.normal(size=shape)
+    _, cache = kata.dropout_forward(x, 0.4, np.random.default_rng(8))
+    dx = kata.dropout_backward(dout, cache)
+    check.gradients(lambda x: kata.dropout_forward(x, 0.4, np.random.default_rng(8))[0], {"x": x}, {"x": dx},
+                    dout, f"dropout on a {shape} array (the same mask in forward and backward)")

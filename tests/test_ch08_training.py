@@ -141,7 +141,10 @@ def test_sine_noise_level(kata, check):
     check.close(again, X, "sine_data twice with the same seed", rtol=0, atol=0)
     other, _ = kata.sine_data(np.random.default_rng(3), 20000, noise=0.1)
     check.true(not np.allclose(other, X), "sine_data gave the same x for seeds 2 and 3",
-               "draw x from the `rng` argument (rng.uniform), not from a fixed grid")
+               "draw x from the `rng` argument (rng.uniform), not from a fixed grid",
+               "the book's sine_data (nnfs.datasets, ch. 17) is the evenly spaced grid "
+               "np.arange(samples) / samples, the same for every run; this course draws x from a "
+               "Generator so that train and validation sets can be independent samples")
 
 
 # ---------------------------------------------------------------- 08.4 train/validation split
@@ -223,7 +226,11 @@ def test_minibatches_shuffle_by_rng(kata, check):
 
     check.close(order(0, shuffle=False), ids, "the order of minibatches with shuffle=False")
     check.close(order(3), np.random.default_rng(3).permutation(30),
-                "the order of minibatches with shuffle=True: rng.permutation(n)", rtol=0, atol=0)
+                "the order of minibatches with shuffle=True: rng.permutation(n)", rtol=0, atol=0,
+                suspects={"the rows stay in order: the book's Model.train slices X[step * batch_size:"
+                          "(step + 1) * batch_size] in the same order every epoch; this course "
+                          "reshuffles with rng every epoch, so no batch is always the same few "
+                          "examples": ids})
     check.true(not np.array_equal(order(3), order(4)), "seeds 3 and 4 gave the same order",
                "shuffle with the `rng` argument")
 
@@ -288,8 +295,13 @@ def test_evaluate_regression_r2(kata, check, rng):
     x, y = rng.normal(size=(9, 3)), rng.normal(size=(9, 1))
     pred = x @ W + b
     r2 = 1 - np.sum((pred - y) ** 2) / np.sum((y - y.mean()) ** 2)
+    book_accuracy = np.mean(np.abs(pred - y) < np.std(y) / 250)
     check.close(list(kata.evaluate(layer, x, y, task="mse")), [np.mean((pred - y) ** 2), r2],
-                "(loss, R^2) from evaluate(..., task='mse')")
+                "(loss, R^2) from evaluate(..., task='mse')",
+                suspects={"you score regression with the book's accuracy, the fraction of predictions "
+                          "within std(y) / 250 of the target (ch. 17); this course reports R^2 (the "
+                          "provided r2_score), which needs no threshold":
+                          [np.mean((pred - y) ** 2), book_accuracy]})
 
 
 @pytest.mark.exercise("08.7")
@@ -471,5 +483,148 @@ def test_load_params_refuses_pickled_arrays(kata, check, tmp_path):
     np.savez(path, p0=np.array([1.0, 2.0], dtype=object))
     params = [kata.Parameter(np.zeros(2))]
     check.raises(ValueError, lambda: kata.load_params(str(path), params),
-                 "load_params of a file holding a pickled (object) array (open it with allow_pickle=False)")
+                 "load_params of a file holding a pickled (object) array (open it with allow_pickle=False; "
+                 "the book saves parameters with pickle (Model.save_parameters, ch. 21), this course "
+                 "writes plain .npz arrays because unpickling a file can run arbitrary code)")
     check.close(params[0].data, np.zeros(2), "params[0] after refusing a pickled file (unchanged)")
+
+
+# ---------------------------------------------------------------- edge cases (issue 10 §2)
+def angle_residual(X, k, n):
+    """Per-class angle of each point minus the noise-free angle 2.5 * t0 of NNFS's spiral."""
+    t0 = (4.0 * np.arange(k)[:, None] + np.linspace(0, 4, n)[None, :]).ravel()
+    residual = (np.arctan2(X[:, 0], X[:, 1]) - 2.5 * t0 + np.pi) % (2 * np.pi) - np.pi
+    return residual.reshape(k, n)[:, 1:]  # the point at r = 0 has no angle
+
+
+@pytest.mark.exercise("08.1")
+@pytest.mark.parametrize("k", [2, 5])
+def test_spiral_with_other_class_counts(kata, check, k):
+    n = 600  # standard error of a class's mean angle: 0.5 / sqrt(600) ~ 0.02
+    X, y = kata.spiral_data(np.random.default_rng(20 + k), n, k)
+    X = check.shape(X, (k * n, 2), f"X of spiral_data(rng, {n}, {k})")
+    check.close(y, np.repeat(np.arange(k), n), f"y of spiral_data(rng, {n}, {k}): class by class")
+    means = angle_residual(X, k, n).mean(axis=1)
+    check.true(np.all(np.abs(means) < 0.1),
+               f"with {k} classes the spiral angle is off centre by {np.round(means, 3)} radians per class",
+               "class k runs along t = linspace(4k, 4k + 4, n) whatever the number of classes "
+               "(do not spread the arms by 2 pi / n_classes or hard-code 3 classes)")
+
+
+@pytest.mark.exercise("08.2")
+@pytest.mark.parametrize("k", [2, 5])
+def test_vertical_with_other_class_counts(kata, check, k):
+    n = 1000  # standard error of a mean: 0.1 / sqrt(1000) ~ 0.003
+    X, y = kata.vertical_data(np.random.default_rng(30 + k), n, k)
+    X = check.shape(X, (k * n, 2), f"X of vertical_data(rng, {n}, {k})").reshape(k, n, 2)
+    check.close(y, np.repeat(np.arange(k), n), f"y of vertical_data(rng, {n}, {k}): class by class")
+    expected = [[j / 3.0, 0.5] for j in range(k)]
+    check.close(X.mean(axis=1), expected,
+                f"per-class means of vertical_data with {k} classes: centre (k / 3, 0.5) for every k "
+                "(the divisor is 3 whatever the number of classes, as in NNFS)", atol=0.015,
+                suspects={"you centre class k at k / n_classes": [[j / k, 0.5] for j in range(k)]})
+
+
+@pytest.mark.exercise("08.4")
+@pytest.mark.parametrize("n, fraction, n_val", [(4, 0.1, 0), (10, 0.5, 5), (6, 0.0, 0)],
+                         ids=["rounds to 0", "half", "no validation"])
+def test_split_edge_fractions(kata, check, rng, n, fraction, n_val):
+    ids = np.arange(n)
+    X = np.stack([ids, 2.0 * ids], axis=1)
+    Xt, yt, Xv, yv = kata.train_val_split(rng, X, ids, fraction)
+    where = f"train_val_split({n} rows, val_fraction={fraction}) (round({n} * {fraction}) = {n_val})"
+    careful = "careful: order[-0:] is the WHOLE array and order[:-0] is empty; slice from the front"
+    check.shape(yv, (n_val,), f"y_val of {where} ({careful}, and hold out no row when it rounds to 0)")
+    check.shape(Xv, (n_val, 2), f"X_val of {where}")
+    check.shape(yt, (n - n_val,), f"y_train of {where} ({careful})")
+    check.true(np.array_equal(np.sort(np.concatenate([np.asarray(yt), np.asarray(yv)])), ids),
+               f"{where}: train and validation together should hold every example exactly once")
+    check.close(np.asarray(Xt)[:, 0], yt, f"X_train rows against their labels, {where}")
+
+
+@pytest.mark.exercise("08.5")
+@pytest.mark.parametrize("n, batch_size, sizes", [(12, 4, [4, 4, 4]), (5, 8, [5]), (3, 1, [1, 1, 1]),
+                                                  (7, 7, [7])],
+                         ids=["divides evenly", "batch larger than data", "batch of 1", "one full batch"])
+def test_minibatches_edge_sizes(kata, check, rng, n, batch_size, sizes):
+    ids = np.arange(n)
+    X = np.stack([ids, -ids], axis=1).astype(float)
+    batches = kata.minibatches(rng, X, ids, batch_size)
+    got = [len(xb) for xb, _ in batches]
+    check.true(got == sizes, f"minibatches of {n} examples, batch_size {batch_size}, have sizes {got}",
+               f"expected {sizes}: no empty batch when the size divides evenly, and one short batch "
+               "only when there is a remainder")
+    for xb, yb in batches:
+        check.shape(xb, (len(yb), 2), f"an X batch of minibatches({n} examples, batch_size {batch_size})")
+    ys = np.concatenate([np.asarray(yb) for _, yb in batches])
+    check.true(np.array_equal(np.sort(ys), ids), "one epoch of minibatches should hold every example exactly once")
+
+
+@pytest.mark.exercise("08.6")
+def test_train_step_ignores_stale_gradients(kata, check, rng):
+    # Gradients left over from earlier work (another loss, an aborted step) must not leak in.
+    layer, W, b = dense_model(kata)
+    x, y = toy_classes(rng)
+    layer.W.grad = rng.normal(size=W.shape)
+    layer.b.grad = rng.normal(size=b.shape)
+    kata.train_step(layer, kata.SGD(layer.parameters(), lr=0.5), x, y)
+    _, dW, db = ce_and_grads(x, y, W, b)
+    check.close(layer.W.data, W - 0.5 * dW, "W after one train_step that started with stale "
+                "gradients in W.grad (zero them first, then backward, then step)", batch_size=10)
+    check.close(layer.b.data, b - 0.5 * db, "b after one train_step that started with stale gradients",
+                batch_size=10)
+
+
+@pytest.mark.exercise("08.6")
+def test_train_step_on_one_example(kata, check, rng):
+    layer, W, b = dense_model(kata)
+    x, y = rng.normal(size=(1, 2)), np.array([2])
+    loss = kata.train_step(layer, kata.SGD(layer.parameters(), lr=0.5), x, y)
+    ref_loss, dW, db = ce_and_grads(x, y, W, b)
+    check.close(loss, ref_loss, "the loss of train_step on a batch of one example")
+    check.close(layer.W.data, W - 0.5 * dW, "W after one train_step on a batch of one example", batch_size=1)
+
+
+@pytest.mark.exercise("08.8")
+@pytest.mark.parametrize("n, batch_size", [(8, 4), (5, 8)], ids=["divides evenly", "batch larger than data"])
+def test_fit_edge_batch_sizes_with_stale_gradients(kata, check, rng, n, batch_size):
+    layer, W, b = dense_model(kata)
+    X, y = toy_classes(rng, n=n)
+    layer.W.grad = np.full(W.shape, 3.0)  # stale gradients: fit's steps must not use them
+    opt = kata.SGD(layer.parameters(), lr=0.3)
+    history = kata.fit(layer, opt, X, y, np.random.default_rng(9), 2, batch_size)
+    W_end, _, losses = reference_fit(X, y, W, b, 9, 2, batch_size, 0.3)
+    steps = 2 * -(-n // batch_size)
+    check.true(opt.iterations == steps, f"fit took {opt.iterations} optimizer steps on {n} examples with "
+               f"batch_size {batch_size}, expected {steps} (2 epochs)", "one train_step per non-empty minibatch")
+    check.close(history["loss"], losses, f"history['loss'] of fit({n} examples, batch_size {batch_size})")
+    check.close(layer.W.data, W_end, f"W after fit({n} examples, batch_size {batch_size}, 2 epochs)")
+
+
+@pytest.mark.exercise("08.9")
+def test_save_params_tiny_shapes(kata, check, rng, tmp_path):
+    # A 0-d parameter (Swish's beta, chapter 09) and a (1,) one are saved with their shapes.
+    arrays = [np.array(rng.normal()), rng.normal(size=1), rng.normal(size=(1, 3))]
+    params = [kata.Parameter(a.copy()) for a in arrays]
+    kata.save_params(str(tmp_path / "tiny.npz"), params)
+    with np.load(tmp_path / "tiny.npz", allow_pickle=False) as saved:
+        for i, a in enumerate(arrays):
+            got = check.shape(saved[f"p{i}"], a.shape, f"p{i} in the saved file (keep the shape {a.shape})")
+            check.close(got, a, f"p{i} in the saved file", rtol=0, atol=0)
+
+
+@pytest.mark.exercise("08.10")
+def test_load_params_tiny_shapes(kata, check, rng, tmp_path):
+    arrays = [np.array(rng.normal()), rng.normal(size=1), rng.normal(size=(1, 3))]
+    path = tmp_path / "tiny.npz"
+    np.savez(path, **{f"p{i}": a for i, a in enumerate(arrays)})
+    params = [kata.Parameter(np.zeros_like(a)) for a in arrays]
+    kata.load_params(str(path), params)
+    for i, a in enumerate(arrays):
+        got = check.shape(params[i].data, a.shape, f"params[{i}].data after load_params (shape {a.shape}, "
+                          "also for a 0-d parameter)")
+        check.close(got, a, f"params[{i}].data after load_params", rtol=0, atol=0)
+    check.raises(ValueError, lambda: kata.load_params(str(path), [kata.Parameter(np.zeros(1)),
+                                                                 kata.Parameter(np.zeros(1)),
+                                                                 kata.Parameter(np.zeros((1, 3)))]),
+                 "load_params of a 0-d array p0 into a parameter of shape (1,)", mentions=("p0",))

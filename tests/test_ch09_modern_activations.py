@@ -325,3 +325,83 @@ def test_silu_backward_zero_at_minimum(kata, check):
     _, cache = kata.swish_forward(np.array([SILU_MIN_X]), 1.0)
     dx, _ = kata.swish_backward(np.array([1.0]), cache)
     check.close(dx, [0.0], "SiLU's slope at its minimum x = -1.2785", atol=1e-12)
+
+
+# ---------------------------------------------------------------- edge cases (issue 10 §2)
+# Every forward AND backward at +-50 and +-1000, with overflow turned into an error: an exp()
+# or cosh() that overflows is a mistake even when the final number happens to come out right.
+EXTREMES = np.array([-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0])
+
+
+def calm(check, call, quantity):
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            return call()
+    except FloatingPointError as err:
+        check.fail(f"{quantity} overflowed or produced NaN ({err})",
+                   "exp(z) is inf above z ~ 709 and cosh too; inf/inf and 0 * inf are NaN",
+                   "write every exp() with an argument <= 0 (exp(-x^2 / 2), the provided _sigmoid, "
+                   "np.tanh), and get sech^2 as 1 - tanh^2")
+
+
+def scalar_sigmoid(z):
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+@pytest.mark.exercise("09.2")
+def test_gelu_forward_at_extremes(kata, check):
+    out, _ = forward_pair(check, calm(check, lambda: kata.gelu_forward(EXTREMES), "gelu_forward(+-1000)"),
+                          "gelu_forward")
+    check.close(out, gelu_oracle(EXTREMES), "gelu_forward at x = -1000, -50, ..., 50, 1000", atol=1e-12)
+
+
+@pytest.mark.exercise("09.3")
+def test_gelu_backward_at_extremes(kata, check, rng):
+    _, cache = forward_pair(check, kata.gelu_forward(EXTREMES), "gelu_forward")
+    dout = rng.normal(size=EXTREMES.shape)
+    dx = calm(check, lambda: kata.gelu_backward(dout, cache), "gelu_backward at +-1000")
+    slope = [phi_cdf(v) + v * math.exp(-0.5 * v * v) / math.sqrt(2 * math.pi) for v in EXTREMES]
+    check.close(dx, dout * np.array(slope), "gelu_backward at x = -1000, ..., 1000 (slopes 0 and 1 "
+                "far out)", atol=1e-12)
+
+
+@pytest.mark.exercise("09.4")
+def test_gelu_tanh_forward_at_extremes(kata, check):
+    out, _ = forward_pair(check, calm(check, lambda: kata.gelu_tanh_forward(EXTREMES),
+                                      "gelu_tanh_forward(+-1000)"), "gelu_tanh_forward")
+    check.close(out, gelu_tanh_oracle(EXTREMES), "gelu_tanh_forward at x = -1000, ..., 1000", atol=1e-12)
+
+
+@pytest.mark.exercise("09.5")
+def test_gelu_tanh_backward_at_extremes(kata, check, rng):
+    _, cache = forward_pair(check, kata.gelu_tanh_forward(EXTREMES), "gelu_tanh_forward")
+    dout = rng.normal(size=EXTREMES.shape)
+    dx = calm(check, lambda: kata.gelu_tanh_backward(dout, cache), "gelu_tanh_backward at +-1000")
+    c = math.sqrt(2.0 / math.pi)
+    slope = []
+    for v in EXTREMES:
+        t = math.tanh(c * (v + 0.044715 * v ** 3))
+        slope.append(0.5 * (1 + t) + 0.5 * v * (1 - t * t) * c * (1 + 3 * 0.044715 * v * v))
+    check.close(dx, dout * np.array(slope), "gelu_tanh_backward at x = -1000, ..., 1000", atol=1e-12)
+
+
+@pytest.mark.exercise("09.6")
+@pytest.mark.parametrize("beta", [1.0, 0.5])
+def test_swish_forward_at_extremes(kata, check, beta):
+    out, _ = forward_pair(check, calm(check, lambda: kata.swish_forward(EXTREMES, beta),
+                                      f"swish_forward(+-1000, beta={beta})"), "swish_forward")
+    check.close(out, [v * scalar_sigmoid(beta * v) for v in EXTREMES],
+                f"swish_forward at x = -1000, ..., 1000, beta = {beta}", atol=1e-12)
+
+
+@pytest.mark.exercise("09.7")
+@pytest.mark.parametrize("beta", [1.0, 0.5])
+def test_swish_backward_at_extremes(kata, check, rng, beta):
+    _, cache = forward_pair(check, kata.swish_forward(EXTREMES, beta), "swish_forward")
+    dout = rng.normal(size=EXTREMES.shape)
+    dx, dbeta = calm(check, lambda: kata.swish_backward(dout, cache), f"swish_backward at +-1000, beta={beta}")
+    s = [scalar_sigmoid(beta * v) for v in EXTREMES]
+    check.close(dx, [d * (si + beta * v * si * (1 - si)) for d, si, v in zip(dout, s, EXTREMES)],
+                f"dx of swish_backward at x = -1000, ..., 1000, beta = {beta}", atol=1e-12)
+    check.close(dbeta, math.fsum(d * v * v * si * (1 - si) for d, si, v in zip(dout, s, EXTREMES)),
+                f"dbeta of swish_backward at x = -1000, ..., 1000, beta = {beta}", atol=1e-12)

@@ -330,3 +330,42 @@ def test_batchnorm2d_dbeta_sums_each_channel(kata, check, rng):
     _, cache = kata.batchnorm2d_forward(x, np.ones(3), np.zeros(3))
     _, _, dbeta = kata.batchnorm2d_backward(dout, cache)
     check.close(dbeta, dout.sum(axis=(0, 2, 3)), "dbeta: dout summed over (B, H, W) per channel")
+
+
+# ---------------------------------------------------------------- edge cases (issue 10 §2)
+# Features near 1e4 with spread about 1: E[x^2] - E[x]^2 subtracts two numbers near 1e8 and
+# keeps only about 8 correct digits of a variance near 1. Oracles use the two-pass formula.
+def offset_sample(rng, shape, axis_c=1):
+    x = rng.normal(size=shape)
+    offsets = 1e4 + rng.uniform(-1.0, 1.0, size=shape[axis_c])
+    return x + offsets.reshape([-1 if i == axis_c else 1 for i in range(len(shape))])
+
+
+@pytest.mark.exercise("10.1")
+def test_batchnorm_forward_with_large_offsets(kata, check, rng):
+    x = offset_sample(rng, (9, 4))
+    gamma, beta = rng.uniform(0.5, 2.0, size=4), rng.normal(size=4)
+    out, _ = kata.batchnorm_forward(x, gamma, beta)
+    check.close(out, bn_oracle(x, gamma, beta), "batchnorm_forward of features near 1e4 (compute the "
+                "variance as mean((x - mean)^2): mean(x^2) - mean(x)^2 cancels catastrophically there)")
+
+
+@pytest.mark.exercise("10.3")
+def test_running_stats_with_large_offsets(kata, check, rng):
+    x = offset_sample(rng, (7, 3))
+    mean, var = rng.normal(size=3), rng.uniform(0.5, 2.0, size=3)
+    batch_mean = x.sum(axis=0) / 7
+    expected_var = (1 - MOMENTUM) * var + MOMENTUM * ((x - batch_mean) ** 2).sum(axis=0) / 6
+    got_mean, got_var = kata.update_running_stats(mean, var, x, momentum=MOMENTUM)
+    check.close(got_mean, (1 - MOMENTUM) * mean + MOMENTUM * batch_mean, "running_mean after a batch near 1e4")
+    check.close(got_var, expected_var, "running_var after a batch of features near 1e4 (two-pass "
+                "variance: mean(x^2) - mean(x)^2 loses about 8 digits there)", rtol=1e-10)
+
+
+@pytest.mark.exercise("10.6")
+def test_batchnorm2d_with_large_offsets(kata, check, rng):
+    x = offset_sample(rng, (2, 3, 3, 5))
+    gamma, beta = rng.uniform(0.5, 2.0, size=3), rng.normal(size=3)
+    out, _ = kata.batchnorm2d_forward(x, gamma, beta)
+    check.close(out, bn2d_oracle(x, gamma, beta), "batchnorm2d_forward of channels near 1e4 (two-pass "
+                "variance: mean(x^2) - mean(x)^2 cancels catastrophically there)")

@@ -235,3 +235,39 @@ def test_rmsnorm_dx_orthogonal_to_x(kata, check, rng):
     x, gamma, _ = sample(rng, (3, 5))
     dx = check.array(rms_grads(kata, x, gamma, rng.normal(size=(3, 5)), eps=0.0)[0], "dx")
     check.close((dx * x).sum(axis=-1), np.zeros(3), "sum over each row of dx * x", atol=1e-10)
+
+
+# ---------------------------------------------------------------- edge cases (issue 10 §2)
+@pytest.mark.exercise("11.1")
+@pytest.mark.parametrize("shape", [(5, 6), (1, 3, 7)], ids=["(5, 6)", "B=1 (1, 3, 7)"])
+def test_layernorm_forward_with_large_offsets(kata, check, rng, shape):
+    # Rows near 1e4 with spread about 1: mean(x^2) - mean(x)^2 keeps only ~8 digits of the variance.
+    lead = shape[:-1] + (1,)
+    x = rng.normal(size=shape) + 1e4 + rng.uniform(-1.0, 1.0, size=lead)
+    gamma, beta = rng.uniform(0.5, 2.0, size=shape[-1]), rng.normal(size=shape[-1])
+    out, _ = kata.layernorm_forward(x, gamma, beta)
+    check.close(check.shape(out, shape, f"layernorm_forward of a {shape} array"), ln_oracle(x, gamma, beta),
+                f"layernorm_forward of rows near 1e4, shape {shape} (two-pass variance: mean((x - mean)^2))")
+
+
+@pytest.mark.exercise("11.2")
+def test_layernorm_backward_one_example_one_step(kata, check, rng):
+    x, gamma, beta = sample(rng, (1, 1, 6))
+    dout = rng.normal(size=(1, 1, 6))
+    dx, dgamma, dbeta = ln_grads(kata, x, gamma, beta, dout)
+    check.shape(dgamma, (6,), "dgamma of layernorm_backward on a (1, 1, 6) input (summed over every "
+                "leading axis, whatever their sizes)")
+    check.gradients(lambda x, gamma, beta: kata.layernorm_forward(x, gamma, beta)[0],
+                    {"x": x, "gamma": gamma, "beta": beta},
+                    {"x": dx, "gamma": dgamma, "beta": dbeta}, dout, "layernorm on (1, 1, 6)")
+
+
+@pytest.mark.exercise("11.4")
+def test_rmsnorm_backward_one_example_one_step(kata, check, rng):
+    x, gamma, _ = sample(rng, (1, 1, 6))
+    dout = rng.normal(size=(1, 1, 6))
+    dx, dgamma = rms_grads(kata, x, gamma, dout)
+    check.shape(dgamma, (6,), "dgamma of rmsnorm_backward on a (1, 1, 6) input (summed over every "
+                "leading axis)")
+    check.gradients(lambda x, gamma: kata.rmsnorm_forward(x, gamma)[0], {"x": x, "gamma": gamma},
+                    {"x": dx, "gamma": dgamma}, dout, "rmsnorm on (1, 1, 6)")

@@ -585,3 +585,164 @@ def test_fit_learns_toy_regression(kata, check, rng):
                f"{losses[-1]:.4f} in 150 steps",
                "zero the grads before backward (not between backward and the update), average the "
                "squared errors, and step against the gradient: p.data - lr * p.grad")
+
+
+# ---------------------------------------------------------------- edge cases (issue 10 §2)
+def random_dag(kata, rng, n, max_parents):
+    """n Values, each with 1..max_parents parents among the earlier ones (a parent may repeat)."""
+    nodes = [kata.Value(0.0)]
+    for i in range(1, n):
+        k = int(rng.integers(1, max_parents + 1))
+        picks = rng.choice(i, size=k, replace=True)
+        nodes.append(kata.Value(float(i), parents=[nodes[j] for j in picks]))
+    return nodes
+
+
+def reachable_from(root):
+    found, todo = {id(root): root}, [root]  # oracle: plain graph search, no order
+    while todo:
+        for p in todo.pop().parents:
+            if id(p) not in found:
+                found[id(p)] = p
+                todo.append(p)
+    return list(found.values())
+
+
+@pytest.mark.exercise("12.4")
+@pytest.mark.parametrize("n, max_parents", [(15, 2), (30, 4), (60, 3)])
+def test_topological_order_several_random_dags(kata, check, rng, n, max_parents):
+    nodes = random_dag(kata, rng, n, max_parents)
+    root = kata.Value(-1.0, parents=(nodes[-1], nodes[n // 2], nodes[-1]))  # shared, repeated parents
+    used_once_each(check, kata.topological_order(root), reachable_from(root),
+                   f"topological_order(random DAG of {n}, up to {max_parents} parents each)")
+
+
+@pytest.mark.exercise("12.4")
+def test_topological_order_hand_made_diamonds(kata, check):
+    # Two diamonds in a row plus a shortcut: a reaches the root by paths of length 1 to 5.
+    a = kata.Value(1.0)
+    b, c = kata.Value(2.0, parents=(a,)), kata.Value(3.0, parents=(a, a))
+    d = kata.Value(4.0, parents=(c, b))
+    e, f = kata.Value(5.0, parents=(d,)), kata.Value(6.0, parents=(d, b))
+    g = kata.Value(7.0, parents=(f, e))
+    root = kata.Value(8.0, parents=(a, g))
+    order = kata.topological_order(root)
+    used_once_each(check, order, [a, b, c, d, e, f, g, root], "topological_order(two diamonds and a shortcut)")
+    check.true(order[-1] is root, "the root should come last in topological_order(root)")
+
+
+@pytest.mark.exercise("12.6")
+@pytest.mark.parametrize("grad_shape, shape, axes", [
+    ((2, 3, 4), (2, 1, 4), (1,)),            # a broadcast axis in the middle
+    ((2, 3, 4), (1, 3, 1), (0, 2)),          # first and last stretched, middle kept
+    ((5, 2, 3, 4), (2, 1, 4), (0, 2)),       # one prepended axis and one in the middle
+    ((2, 3, 4), (1,), (0, 1, 2)),            # everything summed into one entry
+    ((1, 3, 1), (3, 1), (0,)),               # grad axes already of size 1
+], ids=["middle", "ends", "prepended+middle", "to (1,)", "size-1 grad"])
+def test_unbroadcast_middle_and_mixed_axes(kata, check, rng, grad_shape, shape, axes):
+    grad = rng.normal(size=grad_shape)
+    expected = grad.sum(axis=axes, keepdims=True).reshape(shape)  # oracle: the axes named by hand
+    out = check.shape(kata.unbroadcast(grad, shape), shape, f"unbroadcast(grad {grad_shape}, {shape})")
+    check.close(out, expected, f"unbroadcast(grad {grad_shape}, {shape}) (sum over axes {axes}, which "
+                "includes every size-1 axis of the target that the gradient stretched, wherever it is)")
+
+
+@pytest.mark.exercise("12.7")
+@pytest.mark.parametrize("shapes", [((2, 3, 4), (2, 1, 4)), ((3, 1), (2, 3, 4)), ((1, 3, 1), (2, 1, 4))],
+                         ids=["middle", "prepended+last", "both stretched"])
+def test_tensor_mul_broadcast_in_the_middle(kata, check, rng, shapes):
+    arrays = [rng.normal(size=s) for s in shapes]
+    upstream = rng.normal(size=np.broadcast_shapes(*shapes))
+    tensor_local_grads(check, kata, lambda a, b: a * b, arrays, upstream,
+                       f"Tensor {shapes[0]} * Tensor {shapes[1]}")
+
+
+@pytest.mark.exercise("12.9")
+@pytest.mark.parametrize("axis, keepdims", [(1, False), (-2, False), ((0, 2), False), ((-1, 0), False),
+                                            ((0, 2), True), (-1, True)])
+def test_sum_over_tuple_and_negative_axes(kata, check, rng, axis, keepdims):
+    data = rng.normal(size=(2, 3, 4))
+    upstream = rng.normal(size=np.zeros((2, 3, 4)).sum(axis=axis, keepdims=keepdims).shape)
+    tensor_local_grads(check, kata, lambda t: t.sum(axis=axis, keepdims=keepdims), [data], upstream,
+                       f"Tensor (2, 3, 4).sum(axis={axis}, keepdims={keepdims})")
+
+
+@pytest.mark.exercise("12.10")
+@pytest.mark.parametrize("axis, keepdims", [(-2, False), ((0, 2), False), ((-1, 0), True), ((1,), False)])
+def test_mean_over_tuple_and_negative_axes(kata, check, rng, axis, keepdims):
+    data = rng.normal(size=(2, 3, 4))
+    upstream = rng.normal(size=np.zeros((2, 3, 4)).mean(axis=axis, keepdims=keepdims).shape)
+    tensor_local_grads(check, kata, lambda t: t.mean(axis=axis, keepdims=keepdims), [data], upstream,
+                       f"Tensor (2, 3, 4).mean(axis={axis}, keepdims={keepdims})")
+
+
+@pytest.mark.exercise("12.12")
+def test_mlp_forward_one_example(kata, check, rng):
+    model = kata.MLP(3, 5, 2, np.random.default_rng(6))
+    model.b1.data = rng.normal(size=5)
+    x = rng.normal(size=(1, 3))
+    out = check.shape(model.forward(kata.Tensor(x)).data, (1, 2), "MLP(3, 5, 2).forward(x (1, 3)) "
+                      "(a batch of one example is still (1, K))")
+    check.close(out, hand_forward(x, *weights(model))[0], "MLP.forward of one example", batch_size=1)
+
+
+@pytest.mark.exercise("12.13")
+def test_fit_zeroes_stale_gradients_first(kata, check, rng):
+    x, y = toy_regression(rng, n=5)
+    model = kata.MLP(2, 4, 1, np.random.default_rng(7))
+    params, lr = weights(model), 0.05
+    out, (h_pre, h) = hand_forward(x, *params)
+    grads = hand_backward(2.0 * (out - y) / out.size, x, params[0], params[2], h_pre, h)[1:]
+    for p in model.parameters():  # gradients left from earlier work must not leak into the step
+        p.grad = np.full(np.shape(p.data), 5.0)
+    kata.fit(model, x, y, lr, 1)
+    for name, p, p0, g in zip(["W1", "b1", "W2", "b2"], model.parameters(), params, grads):
+        check.close(p.data, p0 - lr * g, f"{name} after one step of fit that started with stale "
+                    "gradients (zero every grad at the start of each step, before backward)", batch_size=5)
+
+
+@pytest.mark.exercise("12.8")
+@pytest.mark.parametrize("a_shape, b_shape", [((1, 4), (4, 3)), ((3, 1), (1, 2)), ((3, 4), (4, 1))],
+                         ids=["B=1", "D=1", "N=1"])
+def test_matmul_edge_sizes(kata, check, rng, a_shape, b_shape):
+    tensor_local_grads(check, kata, lambda a, b: a @ b, [rng.normal(size=a_shape), rng.normal(size=b_shape)],
+                       rng.normal(size=(a_shape[0], b_shape[1])), f"Tensor {a_shape} @ Tensor {b_shape}")
+
+
+@pytest.mark.exercise("12.11")
+def test_log_at_extreme_inputs(kata, check, rng):
+    values = np.array([1e-300, 1e-12, 1e-6, 1.0, 1e6, 1e300])
+    x = kata.Tensor(values)
+    out = x.log()
+    check.close(out.data, [math.log(v) for v in values], "Tensor([1e-300, ..., 1e300]).log() (no eps "
+                "added inside the log: log(1e-300) is -690.8, and a cross-entropy needs it exact)")
+    upstream = rng.uniform(0.5, 2.0, size=values.shape)
+    run_local(check, out, upstream, "log at 1e-300 ... 1e300")
+    check.true(np.all(np.isfinite(x.grad)), "x.grad after log at 1e-300 ... 1e300 is not finite",
+               "1 / x is finite for every positive float64 above 1e-308")
+    check.close(x.grad, upstream / values, "x.grad after log at 1e-300 ... 1e300 (= out.grad / x)")
+
+
+@pytest.mark.exercise("12.5")
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_backward_through_random_graphs(kata, check, seed):
+    # A random expression graph over 4 leaves: each node combines two earlier nodes with +, * or
+    # tanh, so nodes are shared by many paths of different lengths.
+    plan_rng = np.random.default_rng(100 + seed)
+    plan = [(int(plan_rng.integers(3)), int(plan_rng.integers(i)), int(plan_rng.integers(i)))
+            for i in range(4, 24)]
+    leaves_data = plan_rng.uniform(-0.8, 0.8, size=4)
+
+    def build(values):
+        nodes = list(values)
+        for op, i, j in plan:
+            a, b = nodes[i], nodes[j]
+            nodes.append(a + b if op == 0 else (a * b if op == 1 else (a * 0.5 + b).tanh()))
+        return nodes[-1] + nodes[-2] * nodes[-3]
+
+    leaves = [kata.Value(float(v)) for v in leaves_data]
+    run_backward(check, build(leaves), f"backward() through random graph {seed}")
+    forward = lambda **kw: np.array(build([kata.Value(float(kw[n])) for n in "abcd"]).data)  # noqa: E731
+    check.gradients(forward, dict(zip("abcd", leaves_data)),
+                    {n: np.array(leaf.grad) for n, leaf in zip("abcd", leaves)}, np.array(1.0),
+                    f"random expression graph {seed} (24 nodes, shared by paths of different lengths)")

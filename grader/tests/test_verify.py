@@ -1,5 +1,7 @@
 """``kata verify`` names each kind of inconsistency it is meant to catch."""
 
+import re
+
 import pytest
 
 
@@ -12,7 +14,8 @@ def test_clean_copy_passes(chapter01, kata_cli):
     code, out = kata_cli(chapter01, "verify")
     assert code == 0, out
     assert "verify: all checks passed" in out
-    assert "12 graded tests: 12 pass on the reference, 12 fail on the stubs" in out
+    # the count follows tests/test_ch01_neurons.py; what matters is that all of them pass and fail
+    assert re.search(r"(\d+) graded tests: \1 pass on the reference, \1 fail on the stubs", out), out
 
 
 def test_a_mistake_no_test_rejects(chapter01, kata_cli):
