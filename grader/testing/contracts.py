@@ -1,0 +1,320 @@
+"""Contracts checked on every call a graded test makes into the code under test.
+
+The ``kata`` fixture wraps each exercise's function or method (its manifest ``symbol``, and
+those of earlier exercises the chapter's module exposes) before handing the module to the test.
+When the *test* calls one (calls the learner's code makes to its own functions are not checked
+again), the wrapper checks, after the call:
+
+==========  ==================================================================================
+mutation    no argument was changed in place: arrays, arrays inside tuples/lists/dicts (the
+            cache handed back to a backward), array attributes of objects passed in
+alias       the result shares no memory with an argument (a forward's cache may hold them)
+dtype       a floating result has the dtype of the floating arrays that came in (float64 in,
+            float64 out; float32 in, float32 out); integer labels stay integers
+repeat      a plain function called again on copies of the same arguments gives the same
+            answer (no state kept between calls); only for calls cheaper than REPEAT_BUDGET
+step        ``step()`` of an object with an ``iterations`` counter adds exactly one
+==========  ==================================================================================
+
+and an exception raised inside the learner's code is tagged with the call, so the failure
+shows the learner's own line and what the exercise is about (:func:`explain_exception`).
+
+Exceptions are declared once per exercise in ``curriculum.toml``
+(``contracts = {mutates = ["model"], aliases = [...], skip = ["repeat"]}``). The sandboxed
+grading mode passes values across a process boundary, so there only dtype, repeat, step and the
+exception context apply (an in-place change there never reaches the test's arrays anyway).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import time
+import types
+
+import numpy as np
+
+from grader.manifest import Exercise, Manifest
+from grader.testing.checks import Checker
+from grader.testing.contract_messages import (alias_failure, dtype_failure, label_failure,
+                                              mutation_failure, repeat_failure, step_failure)
+
+REPEAT_BUDGET = 0.01  # CPU seconds: a call slower than this is not repeated (keeps tests fast)
+MAX_NODES = 64  # values visited per argument: enough for a model, bounded for a graph of Values
+_ACTIVE = [0]  # wrapped calls in progress: only the outermost (the test's own call) is checked
+
+
+# -- walking values ------------------------------------------------------------------------
+def _is_object(value) -> bool:
+    return (hasattr(value, "__dict__") and not isinstance(
+        value, (type, types.ModuleType, types.FunctionType, types.MethodType, np.random.Generator)))
+
+
+def arrays_in(value, path: str, *, objects: bool = True, depth: int = 3, seen=None):
+    """(path, array) for every ndarray in ``value``: containers, and object attributes."""
+    seen = set() if seen is None else seen
+    if id(value) in seen or len(seen) > MAX_NODES:
+        return
+    seen.add(id(value))
+    if isinstance(value, np.ndarray):
+        if value.dtype != object:
+            yield path, value
+        return
+    if depth <= 0:
+        return
+    if isinstance(value, (tuple, list)):
+        for i, item in enumerate(value):
+            yield from arrays_in(item, f"{path}[{i}]", objects=objects, depth=depth - 1, seen=seen)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from arrays_in(item, f"{path}[{key!r}]", objects=objects, depth=depth - 1,
+                                 seen=seen)
+    elif objects and _is_object(value):
+        for key, item in vars(value).items():
+            if not key.startswith("_"):
+                yield from arrays_in(item, f"{path}.{key}", objects=objects, depth=depth - 1,
+                                     seen=seen)
+
+
+def _plain_data(value, depth: int = 3) -> bool:
+    """Only arrays, numbers, strings and containers of them: safe to copy and call again."""
+    if isinstance(value, (np.ndarray, np.generic, int, float, complex, str, bool, type(None))):
+        return not (isinstance(value, np.ndarray) and value.dtype == object)
+    if isinstance(value, (tuple, list)) and depth > 0:
+        return all(_plain_data(v, depth - 1) for v in value)
+    if isinstance(value, dict) and depth > 0:
+        return all(_plain_data(v, depth - 1) for v in value.values())
+    return False
+
+
+def _copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_copy(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    return value
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (a != a and b != b)
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - objects without a usable ==: no verdict
+        return True
+
+
+# -- one wrapped symbol ----------------------------------------------------------------------
+class Call:
+    """What the wrapper knows about the symbol it guards."""
+
+    def __init__(self, fn, exercise: Exercise, test_exercise: Exercise, *, method: bool,
+                 remote: bool = False):
+        self.fn = fn
+        self.exercise = exercise
+        self.test_exercise = test_exercise
+        self.method = method
+        self.remote = remote
+        self.name = exercise.symbol.rsplit(".", 1)[-1]
+        self.is_init = self.name == "__init__"
+        self.is_step = method and self.name == "step"
+        self.result_only = self.name.endswith("forward")  # (out, cache): the cache may alias
+        try:
+            self.signature = inspect.signature(fn)
+        except (TypeError, ValueError):
+            self.signature = None
+        declared = exercise.contracts
+        self.skip = set(declared.skip) | ({"mutation", "alias"} if remote else set())
+        self.mutates, self.aliases = set(declared.mutates), set(declared.aliases)
+
+    def checker(self) -> Checker:
+        return Checker(self.exercise)
+
+    def named(self, args, kwargs) -> list[tuple[str, object]]:
+        """The arguments by parameter name (``self`` left out)."""
+        if self.signature is not None:
+            try:
+                bound = self.signature.bind(*args, **kwargs)
+                items = list(bound.arguments.items())
+                return items[1:] if self.method else items
+            except TypeError:
+                pass
+        items = [(f"argument {i + 1}", a) for i, a in enumerate(args[1:] if self.method else args)]
+        return items + list(kwargs.items())
+
+    def describe(self, named) -> str:
+        parts = []
+        for name, value in named:
+            if isinstance(value, np.ndarray):
+                parts.append(f"{name}: {value.dtype} {value.shape}")
+            else:
+                parts.append(name)
+        owner = self.exercise.symbol
+        return f"{owner}({', '.join(parts)})"
+
+
+def wrap(fn, call: Call):
+    @functools.wraps(fn)
+    def contracted(*args, **kwargs):
+        if _ACTIVE[0]:
+            return fn(*args, **kwargs)
+        _ACTIVE[0] += 1
+        try:
+            return _checked(call, args, kwargs)
+        finally:
+            _ACTIVE[0] -= 1
+
+    contracted.__kata_contract__ = call
+    return contracted
+
+
+def _checked(call: Call, args, kwargs):
+    __tracebackhide__ = True
+    named = call.named(args, kwargs)
+    snapshot = []
+    if "mutation" not in call.skip:
+        for name, value in named:
+            if name not in call.mutates:
+                snapshot.extend((name, path, arr, arr.copy()) for path, arr in arrays_in(value, name))
+    counter = getattr(args[0], "iterations", None) if call.is_step and "step" not in call.skip else None
+    started = time.process_time()
+    try:
+        result = call.fn(*args, **kwargs)
+    except Exception as err:  # noqa: BLE001 - tagged for the failure message, then re-raised
+        if not isinstance(err, (AssertionError, NotImplementedError)):
+            tag(err, call, named)
+        raise
+    elapsed = time.process_time() - started
+    for name, path, arr, before in snapshot:
+        if arr.shape != before.shape or not np.array_equal(arr, before, equal_nan=True):
+            mutation_failure(call, name, path, before, arr)
+    if call.is_init:
+        return result
+    if "alias" not in call.skip:
+        _check_alias(call, named, result)
+    if "dtype" not in call.skip:
+        _check_dtype(call, named, args[0] if call.method else None, result)
+    if isinstance(counter, int) and not isinstance(counter, bool):
+        after = getattr(args[0], "iterations", None)
+        if after != counter + 1:
+            step_failure(call, counter, after)
+    if ("repeat" not in call.skip and not call.method and elapsed < REPEAT_BUDGET
+            and all(_plain_data(v) for _, v in named)):
+        again = call.fn(*_copy(list(args)), **_copy(dict(kwargs)))
+        if not _same(result, again):
+            repeat_failure(call, named, result, again)
+    return result
+
+
+def _results(call: Call, result):
+    if call.result_only and isinstance(result, tuple) and len(result) >= 2:
+        return arrays_in(result[0], "the result", objects=False)
+    return arrays_in(result, "the result", objects=False)
+
+
+def _check_alias(call: Call, named, result) -> None:
+    inputs = [(name, path, arr) for name, value in named if name not in call.aliases
+              for path, arr in arrays_in(value, name) if arr.size]
+    if not inputs:
+        return
+    for out_path, out in _results(call, result):
+        if not out.size:
+            continue
+        for name, path, arr in inputs:
+            if np.may_share_memory(out, arr):
+                try:
+                    shared = np.shares_memory(out, arr, max_work=10_000)
+                except np.exceptions.TooHardError:
+                    shared = True
+                if shared:
+                    alias_failure(call, name, path, out_path, out is arr)
+
+
+def _floating(dtype) -> bool:
+    return np.issubdtype(dtype, np.floating)
+
+
+def _check_dtype(call: Call, named, owner, result) -> None:
+    inputs = [(path, arr.dtype) for name, value in named for path, arr in arrays_in(value, name)]
+    if owner is not None:
+        inputs += [(path, arr.dtype) for path, arr in arrays_in(owner, "self", depth=3)]
+    floating = [dt for _, dt in inputs if _floating(dt)]
+    outputs = list(arrays_in(result, "the result", objects=False))
+    if isinstance(result, np.floating):
+        outputs.append(("the result", np.asarray(result)))
+    if floating:
+        expected = np.result_type(*floating)
+        for path, out in outputs:
+            if _floating(out.dtype) and out.dtype != expected:
+                dtype_failure(call, [(p, dt) for p, dt in inputs if _floating(dt)], path, out.dtype,
+                              expected)
+    labels = [value for _, value in named
+              if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.integer)]
+    for path, out in outputs:
+        if not (_floating(out.dtype) and out.ndim == 1 and out.size > 1):
+            continue
+        whole = bool(np.all(np.isfinite(out))) and bool(np.all(out == np.round(out)))
+        if not whole:
+            continue
+        if labels and set(np.unique(out).tolist()) <= set(np.unique(np.concatenate(
+                [lab.ravel() for lab in labels])).tolist()):
+            label_failure(call, path, out.dtype, from_input=True)
+        elif not floating and len(np.unique(out)) > 1 and out.min() >= 0:
+            label_failure(call, path, out.dtype, from_input=False)
+
+
+# -- exceptions ------------------------------------------------------------------------------
+def tag(err: BaseException, call: Call, named) -> None:
+    if getattr(err, "_kata_call", None) is None:
+        try:
+            err._kata_call = (call.exercise, call.describe(named))
+        except (AttributeError, TypeError):  # an exception type that takes no attributes
+            pass
+
+
+# -- installing ------------------------------------------------------------------------------
+def _claims(manifest: Manifest, exercise: Exercise) -> list[Exercise]:
+    """Exercises whose symbols a test of ``exercise`` may reach: its chapter first, then back."""
+    chapter = exercise.sort_key[0]
+    earlier = [ex for ex in manifest.exercises if ex.sort_key[0] <= chapter]
+    return sorted(earlier, key=lambda ex: (-ex.sort_key[0], ex.sort_key[1]))
+
+
+def install(module, exercise: Exercise, manifest: Manifest, monkeypatch, *,
+            remote: bool = False) -> None:
+    """Wrap, for this test, every exercise symbol ``module`` exposes (see the module docstring)."""
+    done: set = set()
+    for ex in _claims(manifest, exercise):
+        if "." not in ex.symbol:
+            if ex.symbol in done:
+                continue
+            fn = getattr(module, ex.symbol, None) if remote else module.__dict__.get(ex.symbol)
+            plain = isinstance(fn, types.FunctionType) or (remote and callable(fn)
+                                                             and not isinstance(fn, type))
+            if not plain or hasattr(fn, "__kata_contract__"):
+                continue
+            done.add(ex.symbol)
+            monkeypatch.setattr(module, ex.symbol,
+                                wrap(fn, Call(fn, ex, exercise, method=False, remote=remote)))
+            continue
+        if remote:
+            continue  # stand-in classes forward their methods to the sandbox
+        cls_name, _, meth = ex.symbol.rpartition(".")
+        cls = module.__dict__.get(cls_name)
+        if not isinstance(cls, type):
+            continue
+        owner = next((k for k in cls.__mro__ if meth in k.__dict__), None)
+        fn = owner.__dict__[meth] if owner is not None else None
+        if not isinstance(fn, types.FunctionType) or (owner, meth) in done:
+            continue
+        if hasattr(fn, "__kata_contract__"):
+            continue
+        done.add((owner, meth))
+        monkeypatch.setattr(owner, meth, wrap(fn, Call(fn, ex, exercise, method=True)))
