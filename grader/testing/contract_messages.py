@@ -57,7 +57,7 @@ def mutation_failure(call, name: str, path: str, before: np.ndarray, after: np.n
             gap = changed.astype(float)
         index = np.unravel_index(int(np.argmax(gap)), after.shape) if after.ndim else ()
         entry = f"entry {_index(index)}" if after.ndim else "its value"
-        detail = (f"{entry}: was {before[index]!r}, is now {after[index]!r} "
+        detail = (f"{entry}: was {_num(before[index])}, is now {_num(after[index])} "
                   f"({int(changed.sum())} of {after.size} entries changed)")
     call.checker().fail(headline, detail, _mutation_advice(call, name, path))
 
@@ -111,6 +111,11 @@ def step_failure(call, before, after) -> None:
         f"{_where(call)}",
         "the step counter must go up exactly once per step (iterations += 1 at the end of "
         "step(), and nowhere else): decay and bias correction read it")
+
+
+def _num(value) -> str:
+    value = np.asarray(value).item()
+    return f"{value:.8g}" if isinstance(value, float) else repr(value)
 
 
 def _short(value) -> str:
