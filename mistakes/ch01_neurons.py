@@ -69,3 +69,24 @@ def batch_output_bias_axis(inputs, weights, biases):
         raise ValueError("inputs, weights or biases have the wrong shape")
     out = inputs @ weights.T
     return out + np.resize(np.asarray(biases, float), out.shape[0])[:, None]
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+
+
+@mistake("01.2", "adds into the caller's biases in place and returns them", cause="in-place")
+def layer_output_into_biases(inputs, weights, biases):
+    biases += weights @ inputs
+    return biases
+
+
+@mistake("01.3", "computes in float32 to save memory: float64 inputs give a float32 result",
+         cause="dtype")
+def batch_output_float32(inputs, weights, biases):
+    inputs = np.asarray(inputs)
+    if inputs.ndim != 2 or inputs.shape[1] != weights.shape[1] or len(biases) != len(weights):
+        raise ValueError(f"inputs {inputs.shape}, weights {weights.shape}, biases {np.shape(biases)}")
+    return (inputs.astype(np.float32) @ weights.T.astype(np.float32) + biases).astype(np.float32)

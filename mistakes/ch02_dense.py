@@ -119,3 +119,14 @@ def dense_init_bias_row(self, n_inputs, n_neurons, rng, init="he"):
         raise ValueError(f"unknown init {init!r}")
     self.W = Parameter(INITIALIZERS[init](rng, n_inputs, n_neurons))
     self.b = Parameter(np.zeros((1, n_neurons)))
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+
+
+@mistake("02.4", "returns float32 outputs for float64 inputs", cause="dtype")
+def dense_forward_float32(x, W, b):
+    return (x @ W + b).astype(np.float32), (x, W, b)

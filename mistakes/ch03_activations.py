@@ -223,3 +223,30 @@ def softmax_forward_cache_x(x):
 def softmax_backward_in_place(dout, cache):
     dout -= np.sum(dout * cache, axis=-1, keepdims=True)
     return cache * dout
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+
+
+@mistake("03.7", "returns x itself: the output aliases the caller's input", cause="alias")
+def linear_forward_alias(x):
+    return x, None
+
+
+@mistake("03.4", "computes the slope in float32: float64 gradients come back float32",
+         cause="dtype")
+def sigmoid_backward_float32(dout, cache):
+    out = cache.astype(np.float32)
+    return (dout * out * (1.0 - out)).astype(np.float32)
+
+
+@mistake("03.3", "keeps a module-level buffer between calls and adds into it",
+         cause="state")
+def sigmoid_forward_buffer(x, _buffer={}):
+    out = 0.5 * (1.0 + np.tanh(0.5 * x))
+    key = x.shape
+    _buffer[key] = _buffer.get(key, 0.0) + out
+    return _buffer[key] / 1.0, out

@@ -293,3 +293,27 @@ def cross_entropy_backward_int_only(dout, cache):
     rows = np.arange(B)
     dprobs[rows, y] = -dout / np.clip(probs[rows, y], 1e-7, 1 - 1e-7) / B
     return dprobs
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+from solutions.ch04_losses import EPS as _EPS  # noqa: E402
+from solutions.ch04_losses import _one_hot as _onehot  # noqa: E402
+
+
+@mistake("04.1", "clips the caller's probabilities in place (np.clip(..., out=probs))",
+         cause="in-place")
+def cross_entropy_forward_clip_in_place(probs, y):
+    np.clip(probs, _EPS, 1.0 - _EPS, out=probs)
+    onehot = _onehot(np.asarray(y), probs.shape[1])
+    return float(np.mean(-np.log(np.sum(probs * onehot, axis=1)))), (probs, y)
+
+
+@mistake("04.2", "returns a float32 gradient for float64 probabilities", cause="dtype")
+def cross_entropy_backward_float32(dout, cache):
+    probs, y = cache
+    B, K = probs.shape
+    onehot = _onehot(np.asarray(y), K)
+    return (-dout * onehot / np.clip(probs, _EPS, 1.0 - _EPS) / B).astype(np.float32)

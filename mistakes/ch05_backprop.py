@@ -210,3 +210,24 @@ def numerical_gradient_keeps_dtype(f, x, eps=1e-6):
         x_work[i] = saved
         grad[i] = (f_plus - f_minus) / (2.0 * eps)
     return grad
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+
+
+@mistake("05.1", "clears the cache after use to save memory (x.fill(0)): the caller's x is gone",
+         cause="in-place")
+def dense_backward_clears_cache(dout, cache):
+    x, W, b = cache
+    dx, dW, db = dout @ W.T, x.T @ dout, dout.sum(axis=0)
+    x.fill(0.0)
+    return dx, dW, db
+
+
+@mistake("05.1", "returns float32 weight gradients", cause="dtype")
+def dense_backward_float32(dout, cache):
+    x, W, b = cache
+    return dout @ W.T, (x.T @ dout).astype(np.float32), dout.sum(axis=0)

@@ -235,3 +235,29 @@ def adam_step_count_per_param(self):
         v_hat = self.v[i] / (1.0 - self.beta_2 ** t)
         p.data = p.data - lr_t * m_hat / (np.sqrt(v_hat) + self.eps)
         self.iterations += 1
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+from solutions.ch06_optimizers import decayed_lr as _decayed_lr  # noqa: E402
+
+
+@mistake("06.3", "counts the step twice: once before the update and once after",
+         cause="step-count")
+def adagrad_step_counts_twice(self):
+    self.iterations += 1
+    lr_t = _decayed_lr(self.lr, self.decay, self.iterations - 1)
+    for i, p in enumerate(self.params):
+        self.caches[i] = self.caches[i] + p.grad ** 2
+        p.data = p.data - lr_t * p.grad / (np.sqrt(self.caches[i]) + self.eps)
+    self.iterations += 1
+
+
+@mistake("06.4", "never counts the step: decay never takes effect", cause="step-count")
+def rmsprop_step_never_counts(self):
+    lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
+    for i, p in enumerate(self.params):
+        self.caches[i] = self.rho * self.caches[i] + (1.0 - self.rho) * p.grad ** 2
+        p.data = p.data - lr_t * p.grad / (np.sqrt(self.caches[i]) + self.eps)

@@ -160,3 +160,34 @@ def dropout_forward_eval_draws(x, rate, rng, training=True):
     if not training:
         return x.copy(), (np.ones_like(x), 0.0)
     return x * keep / (1.0 - rate), (keep, rate)
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+
+
+@mistake("07.5", "eval mode returns x itself: the output aliases the caller's input",
+         cause="alias")
+def dropout_forward_eval_alias(x, rate, rng, training=True):
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"dropout rate must be in [0, 1), got rate={rate}")
+    if not training:
+        return x, (np.ones_like(x), 0.0)
+    keep = (rng.random(x.shape) >= rate).astype(np.float64)
+    return x * keep / (1.0 - rate), (keep, rate)
+
+
+@mistake("07.6", "multiplies dout by the mask in place and returns it", cause="in-place")
+def dropout_backward_in_place(dout, cache):
+    keep, rate = cache
+    dout *= keep / (1.0 - rate)
+    return dout
+
+
+@mistake("07.2", "takes the sign into the cached W (np.sign(W, out=W))", cause="in-place")
+def l1_backward_sign_in_place(dpenalty, cache):
+    W, lam = cache
+    np.sign(W, out=W)
+    return dpenalty * lam * W

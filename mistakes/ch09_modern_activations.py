@@ -195,3 +195,24 @@ def gelu_tanh_forward_cache_u(x):
 def swish_forward_cache_out(x, beta=1.0):
     s = 0.5 * (1.0 + np.tanh(0.5 * beta * x))
     return x * s, (x, beta, x * s)
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+from solutions.ch09_modern_activations import erf as _erf  # noqa: E402
+from solutions.ch09_modern_activations import gelu_backward as _gelu_backward  # noqa: E402
+
+
+@mistake("09.2", "multiplies x by Phi in place (x *= Phi) and caches it", cause="in-place")
+def gelu_forward_in_place(x):
+    phi_cdf = 0.5 * (1.0 + _erf(x / np.sqrt(2.0)))
+    original = x.copy()
+    x *= phi_cdf
+    return x.copy(), original
+
+
+@mistake("09.3", "returns a float32 gradient", cause="dtype")
+def gelu_backward_float32(dout, cache):
+    return _gelu_backward(dout, cache).astype(np.float32)

@@ -214,3 +214,36 @@ def batchnorm_module_forward_default_eps(self, x):
     self.running_mean, self.running_var = reference_update(self.running_mean, self.running_var, x,
                                                             self.momentum)
     return out
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+
+
+@mistake("10.3", "updates the running statistics in place and returns them", cause="in-place")
+def update_running_stats_in_place(running_mean, running_var, x, momentum=0.1):
+    running_mean *= 1.0 - momentum
+    running_mean += momentum * x.mean(axis=0)
+    running_var *= 1.0 - momentum
+    running_var += momentum * x.var(axis=0, ddof=1)
+    return running_mean, running_var
+
+
+@mistake("10.2", "scales the cached x_hat by gamma in place", cause="in-place")
+def batchnorm_backward_overwrites_cache(dout, cache):
+    x_hat, inv_std, gamma = cache
+    B = dout.shape[0]
+    dgamma = (dout * x_hat).sum(axis=0)
+    dbeta = dout.sum(axis=0)
+    dx_hat = dout * gamma
+    dx = (inv_std / B) * (B * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+    x_hat *= gamma
+    return dx, dgamma, dbeta
+
+
+@mistake("10.4", "centres the caller's x in place (x -= running_mean)", cause="in-place")
+def batchnorm_inference_in_place(x, gamma, beta, running_mean, running_var, eps=1e-5):
+    x -= running_mean
+    return gamma * x / np.sqrt(running_var + eps) + beta

@@ -144,3 +144,23 @@ def layernorm_forward_cache_flat_inv_std(x, gamma, beta, eps=1e-5):
 def rmsnorm_forward_cache_normalized(x, gamma, eps=1e-6):
     inv_rms = 1.0 / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps)
     return gamma * x * inv_rms, (x * inv_rms, inv_rms, gamma)
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+from solutions.ch11_layernorm import layernorm_backward as _layernorm_backward  # noqa: E402
+
+
+@mistake("11.1", "centres the caller's x in place (x -= mean)", cause="in-place")
+def layernorm_forward_in_place(x, gamma, beta, eps=1e-5):
+    x -= x.mean(axis=-1, keepdims=True)
+    inv_std = 1.0 / np.sqrt((x * x).mean(axis=-1, keepdims=True) + eps)
+    x_hat = x * inv_std
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+
+
+@mistake("11.2", "returns float32 gradients", cause="dtype")
+def layernorm_backward_float32(dout, cache):
+    return tuple(g.astype(np.float32) for g in _layernorm_backward(dout, cache))

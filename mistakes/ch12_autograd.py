@@ -473,3 +473,19 @@ def backward_zeroes_all(self):
     self.grad = self.unit_gradient()
     for node in reversed(order):
         node.local_backward()
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+from grader.author.mistakes import mistake  # noqa: E402
+
+
+@mistake("12.6", "returns grad itself when nothing is summed: the result aliases the input",
+         cause="alias")
+def unbroadcast_alias(grad, shape):
+    shape = tuple(shape)
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=stretched, keepdims=True)

@@ -260,11 +260,11 @@ def test_module_uses_its_own_eps(kata, check, rng):
     bn = kata.BatchNorm(3, eps=0.5)  # a large eps, so ignoring it shows
     x = rng.normal(size=(6, 3))
     check.close(bn.forward(x), bn_oracle(x, 1.0, 0.0, eps=0.5),
-                "BatchNorm(3, eps=0.5).forward in training mode (pass self.eps on)", batch_size=6)
+                "BatchNorm(3, eps=0.5).forward in training mode (with eps = 0.5)", batch_size=6)
     mean, var = np.array(bn.running_mean, dtype=float), np.array(bn.running_var, dtype=float)
     bn.eval()
     check.close(bn.forward(x), (x - mean) / np.sqrt(var + 0.5),
-                "BatchNorm(3, eps=0.5).forward in eval mode (pass self.eps on)", batch_size=6)
+                "BatchNorm(3, eps=0.5).forward in eval mode (with eps = 0.5)", batch_size=6)
 
 
 # ---------------------------------------------------------------- 10.6 per-channel forward
