@@ -26,7 +26,7 @@ def l1_backward(dpenalty, cache):
     return dpenalty * lam * W
 
 
-@mistake("07.2", "ignores the upstream gradient dpenalty")
+@mistake("07.2", "ignores the upstream gradient dpenalty", cause="dout")
 def l1_backward_no_upstream(dpenalty, cache):
     W, lam = cache
     return lam * np.sign(W)
@@ -40,7 +40,7 @@ def l1_backward_nnfs_zero(dpenalty, cache):
     return dpenalty * lam * ones
 
 
-@mistake("07.3", "adds the conventional 1/2: 0.5 * lam * sum(W^2)")
+@mistake("07.3", "adds the conventional 1/2: 0.5 * lam * sum(W^2)", cause="factor")
 def l2_forward(W, lam):
     return float(0.5 * lam * np.sum(W * W)), (W, lam)
 
@@ -55,19 +55,19 @@ def l2_forward_norm(W, lam):
     return float(lam * np.sqrt(np.sum(W * W))), (W, lam)
 
 
-@mistake("07.4", "missing the factor 2: lam * W")
+@mistake("07.4", "missing the factor 2: lam * W", cause="factor")
 def l2_backward(dpenalty, cache):
     W, lam = cache
     return dpenalty * lam * W
 
 
-@mistake("07.4", "ignores the upstream gradient dpenalty")
+@mistake("07.4", "ignores the upstream gradient dpenalty", cause="dout")
 def l2_backward_no_upstream(dpenalty, cache):
     W, lam = cache
     return 2.0 * lam * W
 
 
-@mistake("07.4", "forgets lam: 2 * W")
+@mistake("07.4", "forgets lam: 2 * W", cause="factor")
 def l2_backward_no_lam(dpenalty, cache):
     W, lam = cache
     return dpenalty * 2.0 * W

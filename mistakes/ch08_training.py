@@ -23,7 +23,7 @@ def spiral_data_no_offset(rng, n_per_class, n_classes=3):
     return X, np.repeat(np.arange(n_classes), n_per_class)
 
 
-@mistake("08.1", "uses NumPy's global generator and float labels")
+@mistake("08.1", "uses NumPy's global generator and float labels", cause="labels")
 def spiral_data_global(rng, n_per_class, n_classes=3):
     r = np.linspace(0.0, 1.0, n_per_class)
     t = (4.0 * np.arange(n_classes)[:, None] + np.linspace(0.0, 4.0, n_per_class)[None, :]
@@ -52,7 +52,7 @@ def sine_data(rng, n, noise=0.0):
     return X, np.sin(X) + noise * rng.standard_normal((n, 1))
 
 
-@mistake("08.3", "returns 1-D arrays (n,) instead of columns (n, 1)")
+@mistake("08.3", "returns 1-D arrays (n,) instead of columns (n, 1)", cause="shape")
 def sine_data_flat(rng, n, noise=0.0):
     X = rng.uniform(0.0, 1.0, size=n)
     return X, np.sin(2.0 * np.pi * X) + noise * rng.standard_normal(n)

@@ -133,7 +133,7 @@ _CONCEPTS = (
      "print the .shape of each operand; a sum without keepdims=True, or a row vector where a "
      "column belongs, is the usual cause"),
     ("ValueError", "matmul", "the inner sizes of a matrix product differ: (B, D) @ (D, N) needs the "
-     "same D on both sides; check which operand needs a .T"),
+     "same D on both sides; check which operand needs a .T (a transpose)"),
     ("ValueError", "shapes", "two arrays' shapes do not fit together: print the .shape of each"),
     ("ValueError", "reshape", "a reshape asks for a different number of entries than the array "
      "has: print the shape before reshaping"),
