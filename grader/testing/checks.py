@@ -27,6 +27,7 @@ import numpy as np
 from grader.testing import ledger
 from grader.testing.fingerprints import Diagnosis, diagnose
 from grader.testing.gradcheck import numerical_gradient
+from grader.testing.values import same_value
 from grader.manifest import Exercise
 
 
@@ -174,7 +175,7 @@ class Checker:
         """
         __tracebackhide__ = True
         first, second = call(), call()
-        same = _same_value(first, second)
+        same = same_value(first, second)
         self.true(same, f"{quantity}: calling it twice gave different answers",
                   f"first: {_fmt(first) if not isinstance(first, tuple) else first}",
                   f"second: {_fmt(second) if not isinstance(second, tuple) else second}",
@@ -195,12 +196,3 @@ class Checker:
                   f"state changes exactly once per step: `self.{counter} += {by}` once, at the "
                   "end of the step, and nowhere else")
 
-
-def _same_value(a, b) -> bool:
-    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b))
-    try:
-        a_arr, b_arr = np.asarray(a), np.asarray(b)
-        return a_arr.shape == b_arr.shape and bool(np.array_equal(a_arr, b_arr, equal_nan=True))
-    except (TypeError, ValueError):
-        return a == b

@@ -36,80 +36,13 @@ import numpy as np
 
 from grader.manifest import Exercise, Manifest
 from grader.testing import ledger
+from grader.testing.values import arrays_in, copy_data, is_plain_data, same_value
 from grader.testing.checks import Checker
 from grader.testing.contract_messages import (alias_failure, dtype_failure, label_failure,
                                               mutation_failure, repeat_failure, step_failure)
 
 REPEAT_BUDGET = 0.01  # CPU seconds: a call slower than this is not repeated (keeps tests fast)
-MAX_NODES = 64  # values visited per argument: enough for a model, bounded for a graph of Values
 _ACTIVE = [0]  # wrapped calls in progress: only the outermost (the test's own call) is checked
-
-
-# -- walking values ------------------------------------------------------------------------
-def _is_object(value) -> bool:
-    return (hasattr(value, "__dict__") and not isinstance(
-        value, (type, types.ModuleType, types.FunctionType, types.MethodType, np.random.Generator)))
-
-
-def arrays_in(value, path: str, *, objects: bool = True, depth: int = 3, seen=None):
-    """(path, array) for every ndarray in ``value``: containers, and object attributes."""
-    seen = set() if seen is None else seen
-    if id(value) in seen or len(seen) > MAX_NODES:
-        return
-    seen.add(id(value))
-    if isinstance(value, np.ndarray):
-        if value.dtype != object:
-            yield path, value
-        return
-    if depth <= 0:
-        return
-    if isinstance(value, (tuple, list)):
-        for i, item in enumerate(value):
-            yield from arrays_in(item, f"{path}[{i}]", objects=objects, depth=depth - 1, seen=seen)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from arrays_in(item, f"{path}[{key!r}]", objects=objects, depth=depth - 1,
-                                 seen=seen)
-    elif objects and _is_object(value):
-        for key, item in vars(value).items():
-            if not key.startswith("_"):
-                yield from arrays_in(item, f"{path}.{key}", objects=objects, depth=depth - 1,
-                                     seen=seen)
-
-
-def _plain_data(value, depth: int = 3) -> bool:
-    """Only arrays, numbers, strings and containers of them: safe to copy and call again."""
-    if isinstance(value, (np.ndarray, np.generic, int, float, complex, str, bool, type(None))):
-        return not (isinstance(value, np.ndarray) and value.dtype == object)
-    if isinstance(value, (tuple, list)) and depth > 0:
-        return all(_plain_data(v, depth - 1) for v in value)
-    if isinstance(value, dict) and depth > 0:
-        return all(_plain_data(v, depth - 1) for v in value.values())
-    return False
-
-
-def _copy(value):
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, (tuple, list)):
-        return type(value)(_copy(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    return value
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        a, b = np.asarray(a), np.asarray(b)
-        return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
-    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, float) and isinstance(b, float):
-        return a == b or (a != a and b != b)
-    try:
-        return bool(a == b)
-    except Exception:  # noqa: BLE001 - objects without a usable ==: no verdict
-        return True
 
 
 # -- one wrapped symbol ----------------------------------------------------------------------
@@ -127,16 +60,22 @@ class Call:
         self.is_init = self.name == "__init__"
         self.is_step = method and self.name == "step"
         self.result_only = self.name.endswith("forward")  # (out, cache): the cache may alias
-        try:
-            self.signature = inspect.signature(fn)
-        except (TypeError, ValueError):
-            self.signature = None
+        self._signature: inspect.Signature | None | bool = False  # computed on the first call
         declared = exercise.contracts
         self.skip = set(declared.skip) | ({"mutation", "alias"} if remote else set())
         self.mutates, self.aliases = set(declared.mutates), set(declared.aliases)
 
     def checker(self) -> Checker:
         return Checker(self.exercise)
+
+    @property
+    def signature(self) -> inspect.Signature | None:
+        if self._signature is False:
+            try:
+                self._signature = inspect.signature(self.fn)
+            except (TypeError, ValueError):
+                self._signature = None
+        return self._signature
 
     def named(self, args, kwargs) -> list[tuple[str, object]]:
         """The arguments by parameter name (``self`` left out)."""
@@ -207,9 +146,9 @@ def _checked(call: Call, args, kwargs):
         if after != counter + 1:
             step_failure(call, counter, after)
     if ("repeat" not in call.skip and not call.method and elapsed < REPEAT_BUDGET
-            and all(_plain_data(v) for _, v in named)):
-        again = call.fn(*_copy(list(args)), **_copy(dict(kwargs)))
-        if not _same(result, again):
+            and all(is_plain_data(v) for _, v in named)):
+        again = call.fn(*copy_data(list(args)), **copy_data(dict(kwargs)))
+        if not same_value(result, again):
             repeat_failure(call, named, result, again)
     arguments = dict(named)
     for _, out in arrays_in(result, "the result", objects=False):
