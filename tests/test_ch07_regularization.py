@@ -276,3 +276,13 @@ def test_dropout_backward_eval_mode_passes_gradient_through(kata, check, rng):
     _, cache = kata.dropout_forward(x, 0.5, rng, training=False)
     check.close(kata.dropout_backward(dout, cache), dout,
                 "dropout_backward after an eval-mode forward: dropout is the identity, so dx = dout")
+
+
+# ---------------------------------------------------------------- stateful modules (issue 10 §1)
+@pytest.mark.exercise("07.5")
+def test_dropout_module_in_eval_mode_answers_the_same_twice(kata, check, rng):
+    layer = kata.Dropout(0.5, np.random.default_rng(1))
+    layer.eval()
+    x = rng.normal(size=(4, 6))
+    out = check.deterministic(lambda: layer.forward(x), "Dropout.forward(x) in eval mode")
+    check.close(out, x, "Dropout.forward(x) in eval mode (nothing dropped, nothing rescaled)")

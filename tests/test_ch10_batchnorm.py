@@ -346,3 +346,14 @@ def test_batchnorm2d_dbeta_sums_each_channel(kata, check, rng):
     _, cache = kata.batchnorm2d_forward(x, np.ones(3), np.zeros(3))
     _, _, dbeta = kata.batchnorm2d_backward(dout, cache)
     check.close(dbeta, dout.sum(axis=(0, 2, 3)), "dbeta: dout summed over (B, H, W) per channel")
+
+
+# ---------------------------------------------------------------- stateful modules (issue 10 §1)
+@pytest.mark.exercise("10.5")
+def test_module_eval_answers_the_same_twice(kata, check, rng):
+    bn = kata.BatchNorm(3)
+    bn.forward(rng.normal(size=(8, 3)) * 2.0 + 1.0)
+    bn.eval()
+    x = rng.normal(size=(5, 3))
+    check.deterministic(lambda: bn.forward(x), "BatchNorm.forward(x) in eval mode (reads the "
+                        "running statistics, never updates them)")
