@@ -66,7 +66,7 @@ def alias_failure(call, name: str, path: str, out_path: str, identical: bool) ->
     __tracebackhide__ = True
     what = f"is `{path}` itself" if identical else f"shares memory with `{path}` (a view of it)"
     call.checker().fail(
-        f"{call.exercise.symbol}: {out_path} {what}{_where(call)}",
+        f"{call.exercise.symbol}: its {out_path} {what}{_where(call)}",
         f"a caller who later updates the result in place (out += ...) would silently change "
         f"{path} too, and the other way round",
         f"return a new array: {path}.copy(), or an expression such as {path} * mask, which "
@@ -77,7 +77,7 @@ def dtype_failure(call, inputs, out_path: str, got, expected) -> None:
     __tracebackhide__ = True
     shown = ", ".join(f"{p}: {dt}" for p, dt in inputs[:4])
     call.checker().fail(
-        f"{call.exercise.symbol}: {out_path} has dtype {got}, expected {expected}{_where(call)}",
+        f"{call.exercise.symbol}: its {out_path} has dtype {got}, expected {expected}{_where(call)}",
         f"the floating inputs are {shown}, so the result keeps their dtype {expected}",
         "look for a hard-coded dtype (np.float32, astype, dtype=...) or an array made without "
         "the input's dtype: np.zeros_like(x) and x.dtype keep it")
@@ -88,7 +88,7 @@ def label_failure(call, out_path: str, got, from_input: bool) -> None:
     why = ("the labels came in as integers" if from_input
            else "class labels are integers (they index rows and columns)")
     call.checker().fail(
-        f"{call.exercise.symbol}: {out_path} holds class labels as {got}{_where(call)}",
+        f"{call.exercise.symbol}: its {out_path} holds class labels as {got}{_where(call)}",
         f"{why}: keep the labels' integer dtype (np.repeat(np.arange(K), n), y[idx]); "
         "a float label cannot index an array")
 

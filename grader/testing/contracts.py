@@ -153,15 +153,15 @@ def _checked(call: Call, args, kwargs):
         if not same_value(result, again):
             repeat_failure(call, named, result, again)
     arguments = dict(named)
-    for _, out in arrays_in(result, "the result", objects=False):
+    for _, out in arrays_in(result, "result", objects=False):
         ledger.record(out, call.exercise.symbol, arguments)
     return result
 
 
 def _results(call: Call, result):
     if call.result_only and isinstance(result, tuple) and len(result) >= 2:
-        return arrays_in(result[0], "the result", objects=False)
-    return arrays_in(result, "the result", objects=False)
+        return arrays_in(result[0], "result[0]", objects=False)
+    return arrays_in(result, "result", objects=False)
 
 
 def _check_alias(call: Call, named, result) -> None:
@@ -191,9 +191,9 @@ def _check_dtype(call: Call, named, owner, result) -> None:
     if owner is not None:
         inputs += [(path, arr.dtype) for path, arr in arrays_in(owner, "self", depth=3)]
     floating = [dt for _, dt in inputs if _floating(dt)]
-    outputs = list(arrays_in(result, "the result", objects=False))
+    outputs = list(arrays_in(result, "result", objects=False))
     if isinstance(result, np.floating):
-        outputs.append(("the result", np.asarray(result)))
+        outputs.append(("result", np.asarray(result)))
     if floating:
         expected = np.result_type(*floating)
         for path, out in outputs:

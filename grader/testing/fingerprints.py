@@ -64,7 +64,8 @@ def _from_context(actual, expected, context: dict | None, ratio: float | None) -
         dout = np.asarray(dout, dtype=float)
         if not np.allclose(dout, 1.0) and (dout.ndim == 0 or dout.shape == actual.shape):
             if _close(actual * dout, expected):
-                return (f"forgot to multiply by dout ({name}): the result is exactly the "
+                shown = "" if name == "dout" else f" ({name})"
+                return (f"forgot to multiply by dout{shown}: the result is exactly the "
                         f"gradient for {name} = 1; every backward multiplies by its upstream "
                         "gradient (the chain rule)")
     if ratio is not None:
