@@ -101,7 +101,8 @@ def minibatches(rng: np.random.Generator, X: np.ndarray, y: np.ndarray, batch_si
     """One epoch as a list of (X_batch, y_batch) pairs; each example appears exactly once.
 
     With shuffle, the order is rng.permutation(n); without, rows keep their order. Batches hold
-    batch_size rows, except the last, which holds the remainder (it is not dropped).
+    batch_size rows, except the last, which holds the remainder (it is not dropped). Batches may
+    be views of X and y (slices): a training loop reads them and never writes into them.
     """
     # TODO(08.5): Minibatches. Stuck? `kata hint 08.5`
     raise NotImplementedError("Exercise 08.5: minibatches is not written yet")
