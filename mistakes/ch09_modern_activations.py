@@ -125,7 +125,7 @@ def gelu_tanh_backward_gate_only(dout, cache):
     return dout * 0.5 * (1.0 + t)
 
 
-@mistake("09.6", "ignores beta: sigmoid(x) instead of sigmoid(beta * x)")
+@mistake("09.6", "ignores beta: sigmoid(x) instead of sigmoid(beta * x)", cause="beta")
 def swish_forward(x, beta=1.0):
     s = _sigmoid(x)
     return x * s, (x, beta, s)
