@@ -56,8 +56,9 @@ def test_batchnorm_forward_by_hand(kata, check):
     a = 2.0 / np.sqrt(1.0 + 1e-5)
     outside, unbiased = 2.0 / (1.0 + 1e-5), 2.0 / np.sqrt(2.0 + 1e-5)  # sqrt(var) + eps; var / (B - 1)
     check.close(out, [[0.5 - a, -1.0], [0.5 + a, -1.0]], "batchnorm_forward of a 2 x 2 batch",
-                suspects={"eps is added outside the square root (sqrt(var) + eps); it belongs "
-                          "inside, sqrt(var + eps)": [[0.5 - outside, -1.0], [0.5 + outside, -1.0]],
+                suspects={"the denominator is var + eps = 1 + eps, not sqrt(var + eps): eps is added "
+                          "outside the square root (sqrt(var) + eps), or the square root is missing "
+                          "(with var = 1 here both give this)": [[0.5 - outside, -1.0], [0.5 + outside, -1.0]],
                           "the variance is the unbiased one (/ (B - 1)); normalizing uses the "
                           "biased one (/ B)": [[0.5 - unbiased, -1.0], [0.5 + unbiased, -1.0]]})
 
