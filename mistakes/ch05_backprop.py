@@ -65,7 +65,7 @@ def numerical_gradient_no_two(f, x, eps=1e-6):
     return grad
 
 
-@mistake("05.2", "never puts the entry back after the -eps evaluation", cause="in-place")
+@mistake("05.2", "never puts the entry back after the -eps evaluation")
 def numerical_gradient_no_restore(f, x, eps=1e-6):
     x = np.array(x, dtype=float)
     grad = np.zeros_like(x)
