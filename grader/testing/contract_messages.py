@@ -78,7 +78,7 @@ def dtype_failure(call, inputs, out_path: str, got, expected) -> None:
     shown = ", ".join(f"{p}: {dt}" for p, dt in inputs[:4])
     call.checker().fail(
         f"{call.exercise.symbol}: its {out_path} has dtype {got}, expected {expected}{_where(call)}",
-        f"the floating inputs are {shown}, so the result keeps their dtype {expected}",
+        f"the floating inputs are {shown}, so the result keeps their dtype ({expected})",
         "look for a hard-coded dtype (np.float32, astype, dtype=...) or an array made without "
         "the input's dtype: np.zeros_like(x) and x.dtype keep it")
 

@@ -230,3 +230,20 @@ def test_an_expected_error_still_reaches_check_raises(manifest, monkeypatch):
     kata = contracted(manifest, monkeypatch, kernel_forward=kernel_forward)
     with pytest.raises(ValueError, match="must be 2-D"):
         kata.kernel_forward(np.ones(3))
+
+
+def test_mixed_floating_inputs_allow_either_dtype(manifest, monkeypatch):
+    """float32 data with a float64 table (a noise schedule) may keep the data's float32."""
+    def kernel_backward(dout, cache):
+        return (dout * cache).astype(dout.dtype)
+
+    kata = contracted(manifest, monkeypatch, "07.2", kernel_backward=kernel_backward)
+    kata.kernel_backward(np.ones(3, dtype=np.float32), np.ones(3))  # float32 kept: fine
+    kata.kernel_backward(np.ones(3), np.ones(3, dtype=np.float32))  # float64 kept: fine
+
+    def kernel_forward(x):
+        return x.astype(np.float16), None
+
+    kata = contracted(manifest, monkeypatch, kernel_forward=kernel_forward)
+    text = failure(lambda: kata.kernel_forward(np.ones(3, dtype=np.float32)))
+    assert "has dtype float16, expected float32" in text
