@@ -83,8 +83,8 @@ def dropout_forward(x: np.ndarray, rate: float, rng: np.random.Generator,
 
     training: keep = 1 where a uniform draw from ``rng`` is >= rate (probability 1 - rate), else 0;
               out = x * keep / (1 - rate); cache = (keep, rate).
-    eval:     out = x unchanged, no draw from rng; cache = (ones like x, 0.0), which makes the
-              backward formula give dx = dout.
+    eval:     out = a copy of x (never x itself), no draw from rng; cache = (ones like x, 0.0),
+              which makes the backward formula give dx = dout.
     ``keep`` is a float array of 0s and 1s. rate must lie in [0, 1): rate = 1 would divide by 0.
 
     >>> out, cache = dropout_forward(np.ones((2, 4)), 0.5, np.random.default_rng(0))

@@ -29,6 +29,9 @@ PARAM_NAMES = ("Wq", "bq", "Wk", "bk", "Wv", "bv", "Wo", "bo")
 def split_heads(x: np.ndarray, n_heads: int) -> np.ndarray:
     """(B, T, C) -> (B, H, T, Dh) with H = n_heads, Dh = C / H: out[b, h, t, :] = x[b, t, h*Dh:(h+1)*Dh].
 
+    The result may be a view of x (reshape and transpose move no data): the one kernel here that
+    shares memory with its argument, declared in the manifest. Callers only read it.
+
     >>> split_heads(np.arange(4.0).reshape(1, 1, 4), 2)
     array([[[[0., 1.]],
     <BLANKLINE>

@@ -20,6 +20,13 @@ Layout::
     requires = []              # exercise IDs whose code this one calls
     hints = ["most general", "...", "nearly the answer"]
     rtol = 1e-9                # optional tolerances for this exercise's checks
+    contracts = {mutates = ["model"]}  # optional: where the automatic call contracts do not hold
+
+``contracts`` declares, once, the exceptions to the contracts the test machinery checks on every
+call a graded test makes into the exercise's code (``grader/testing/contracts.py``):
+``mutates`` names arguments the code may change in place (a training step updates its model),
+``aliases`` names arguments the result may share memory with (a documented view), and ``skip``
+turns a whole contract off: ``"mutation"``, ``"alias"``, ``"dtype"``, ``"repeat"``, ``"step"``.
 """
 
 from __future__ import annotations
@@ -45,8 +52,20 @@ DEFAULT_GRAD_RTOL = 1e-6
 DEFAULT_GRAD_ATOL = 1e-8
 
 
+CONTRACT_NAMES = ("mutation", "alias", "dtype", "repeat", "step")
+
+
 class ManifestError(ValueError):
     """The manifest is missing or malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class Contracts:
+    """Declared exceptions to the automatic call contracts (manifest key ``contracts``)."""
+
+    mutates: frozenset[str] = frozenset()
+    aliases: frozenset[str] = frozenset()
+    skip: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -63,6 +82,7 @@ class Exercise:
     atol: float = DEFAULT_ATOL
     grad_rtol: float = DEFAULT_GRAD_RTOL
     grad_atol: float = DEFAULT_GRAD_ATOL
+    contracts: Contracts = Contracts()
 
     @property
     def module(self) -> str:
@@ -179,7 +199,7 @@ def _parse_exercise(raw: dict, chapter: Chapter) -> Exercise:
     if not hints or not all(isinstance(h, str) and h.strip() for h in hints):
         raise ManifestError(f"{where}: 'hints' must be a non-empty list of strings (a ladder)")
     known = {"id", "title", "symbol", "points", "requires", "hints", "nnfs",
-             "rtol", "atol", "grad_rtol", "grad_atol"}
+             "rtol", "atol", "grad_rtol", "grad_atol", "contracts"}
     unknown = set(raw) - known
     if unknown:
         raise ManifestError(f"{where}: unknown keys {sorted(unknown)}; known are {sorted(known)}")
@@ -196,7 +216,28 @@ def _parse_exercise(raw: dict, chapter: Chapter) -> Exercise:
         atol=float(raw.get("atol", DEFAULT_ATOL)),
         grad_rtol=float(raw.get("grad_rtol", DEFAULT_GRAD_RTOL)),
         grad_atol=float(raw.get("grad_atol", DEFAULT_GRAD_ATOL)),
+        contracts=_parse_contracts(raw.get("contracts", {}), where),
     )
+
+
+def _parse_contracts(raw, where: str) -> Contracts:
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{where}: 'contracts' must be a table like {{mutates = [\"model\"]}}")
+    unknown = set(raw) - {"mutates", "aliases", "skip"}
+    if unknown:
+        raise ManifestError(f"{where}: unknown contracts keys {sorted(unknown)}; "
+                            "known are ['aliases', 'mutates', 'skip']")
+    lists = {}
+    for key in ("mutates", "aliases", "skip"):
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ManifestError(f"{where}: contracts.{key} must be a list of names")
+        lists[key] = frozenset(value)
+    bad = lists["skip"] - set(CONTRACT_NAMES)
+    if bad:
+        raise ManifestError(f"{where}: contracts.skip names unknown contracts {sorted(bad)}; "
+                            f"known are {list(CONTRACT_NAMES)}")
+    return Contracts(**lists)
 
 
 def parse_manifest(data: dict, root: Path) -> Manifest:

@@ -5,7 +5,7 @@ import numpy as np
 from grader.author.mistakes import mistake
 
 
-@mistake("01.1", "forgets to add the bias")
+@mistake("01.1", "forgets to add the bias", cause="bias")
 def neuron_output(inputs, weights, bias):
     inputs, weights = np.asarray(inputs, float), np.asarray(weights, float)
     if inputs.shape != weights.shape:
@@ -13,7 +13,7 @@ def neuron_output(inputs, weights, bias):
     return float(np.dot(inputs, weights))
 
 
-@mistake("01.1", "adds the bias to every product instead of once")
+@mistake("01.1", "adds the bias to every product instead of once", cause="bias")
 def neuron_output_bias_each(inputs, weights, bias):
     inputs, weights = np.asarray(inputs, float), np.asarray(weights, float)
     if inputs.shape != weights.shape:
@@ -31,7 +31,7 @@ def layer_output(inputs, weights, biases):
     return np.asarray(inputs, float) @ np.asarray(weights, float) + np.asarray(biases, float)
 
 
-@mistake("01.2", "forgets the biases")
+@mistake("01.2", "forgets the biases", cause="bias")
 def layer_output_no_bias(inputs, weights, biases):
     weights = np.asarray(weights, float)
     if weights.shape[1] != len(inputs) or len(biases) != weights.shape[0]:
@@ -44,7 +44,7 @@ def layer_output_no_check(inputs, weights, biases):
     return np.asarray(weights, float) @ np.asarray(inputs, float) + np.asarray(biases, float)
 
 
-@mistake("01.3", "forgets the transpose and multiplies the weights from the wrong side")
+@mistake("01.3", "forgets the transpose and multiplies the weights from the wrong side", cause="transpose")
 def batch_output(inputs, weights, biases):
     inputs, weights = np.asarray(inputs, float), np.asarray(weights, float)
     if inputs.ndim != 2 or weights.shape[1] != inputs.shape[1] or len(biases) != weights.shape[0]:
@@ -62,13 +62,36 @@ def batch_output_no_ndim_check(inputs, weights, biases):
     return inputs @ weights.T + biases
 
 
-@mistake("01.3", "adds the biases along the batch axis")
+@mistake("01.3", "adds the biases along the batch axis", cause="bias")
 def batch_output_bias_axis(inputs, weights, biases):
     inputs, weights = np.asarray(inputs, float), np.asarray(weights, float)
     if inputs.ndim != 2 or weights.shape[1] != inputs.shape[1] or len(biases) != weights.shape[0]:
         raise ValueError("inputs, weights or biases have the wrong shape")
     out = inputs @ weights.T
     return out + np.resize(np.asarray(biases, float), out.shape[0])[:, None]
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+
+
+@mistake("01.2", "adds into the caller's biases in place and returns them", cause="in-place")
+def layer_output_into_biases(inputs, weights, biases):
+    biases += weights @ inputs
+    return biases
+
+
+@mistake("01.3", "computes in float32 to save memory: float64 inputs give a float32 result",
+         cause="dtype")
+def batch_output_float32(inputs, weights, biases):
+    inputs = np.asarray(inputs)
+    if inputs.ndim != 2 or inputs.shape[1] != weights.shape[1] or len(biases) != len(weights):
+        raise ValueError(f"inputs {inputs.shape}, weights {weights.shape}, biases {np.shape(biases)}")
+    return (inputs.astype(np.float32) @ weights.T.astype(np.float32) + biases).astype(np.float32)
+
+
 
 
 # --- edge cases (issue 10 §2) ---------------------------------------------------------------

@@ -12,7 +12,7 @@ def init_small_normal(rng, n_inputs, n_neurons, scale=0.01):
     return scale * np.random.randn(n_inputs, n_neurons)
 
 
-@mistake("02.1", "transposes the shape to (n_neurons, n_inputs)")
+@mistake("02.1", "transposes the shape to (n_neurons, n_inputs)", cause="transpose")
 def init_small_normal_transposed(rng, n_inputs, n_neurons, scale=0.01):
     return scale * rng.standard_normal((n_neurons, n_inputs))
 
@@ -54,7 +54,7 @@ def init_he_fan_out(rng, n_inputs, n_neurons):
     return np.sqrt(2.0 / n_neurons) * rng.standard_normal((n_inputs, n_neurons))
 
 
-@mistake("02.4", "forgets the bias")
+@mistake("02.4", "forgets the bias", cause="bias")
 def dense_forward(x, W, b):
     return x @ W, (x, W, b)
 
@@ -64,12 +64,12 @@ def dense_forward_no_cache(x, W, b):
     return x @ W + b
 
 
-@mistake("02.4", "multiplies by W.T, the chapter-01 layout")
+@mistake("02.4", "multiplies by W.T, the chapter-01 layout", cause="transpose")
 def dense_forward_transposed(x, W, b):
     return x @ W.T + b, (x, W, b)
 
 
-@mistake("02.5", "stores W transposed as (n_neurons, n_inputs)")
+@mistake("02.5", "stores W transposed as (n_neurons, n_inputs)", cause="transpose")
 def __init__(self, n_inputs, n_neurons, rng, init="he"):
     self.W = Parameter(INITIALIZERS[init](rng, n_neurons, n_inputs))
     self.b = Parameter(np.zeros(n_neurons))
@@ -83,7 +83,7 @@ def dense_init_always_he(self, n_inputs, n_neurons, rng, init="he"):
     self.b = Parameter(np.zeros(n_neurons))
 
 
-@mistake("02.5", "starts the biases at one")
+@mistake("02.5", "starts the biases at one", cause="bias")
 def dense_init_bias_ones(self, n_inputs, n_neurons, rng, init="he"):
     if init not in INITIALIZERS:
         raise ValueError(f"unknown init {init!r}")
@@ -113,12 +113,25 @@ def dense_forward_cache_order(x, W, b):
     return x @ W + b, (W, x, b)
 
 
-@mistake("02.5", "biases of shape (1, n_neurons), as in NNFS")
+@mistake("02.5", "biases of shape (1, n_neurons), as in NNFS", cause="shape")
 def dense_init_bias_row(self, n_inputs, n_neurons, rng, init="he"):
     if init not in INITIALIZERS:
         raise ValueError(f"unknown init {init!r}")
     self.W = Parameter(INITIALIZERS[init](rng, n_inputs, n_neurons))
     self.b = Parameter(np.zeros((1, n_neurons)))
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+
+
+@mistake("02.4", "returns float32 outputs for float64 inputs", cause="dtype")
+def dense_forward_float32(x, W, b):
+    return (x @ W + b).astype(np.float32), (x, W, b)
+
+
 
 
 # --- edge cases (issue 10 §2) ---------------------------------------------------------------

@@ -18,7 +18,7 @@ def _log_softmax(logits):
 
 
 # ---------------------------------------------------------------- 04.1
-@mistake("04.1", "sums the per-example losses instead of averaging")
+@mistake("04.1", "sums the per-example losses instead of averaging", cause="sum-mean")
 def cross_entropy_forward(probs, y):
     clipped = np.clip(probs, EPS, 1 - EPS)
     return float(-np.sum(np.log(np.sum(clipped * _one_hot(y, probs.shape[1]), axis=1)))), (probs, y)
@@ -49,13 +49,13 @@ def cross_entropy_forward_int_only(probs, y):
 
 
 # ---------------------------------------------------------------- 04.2
-@mistake("04.2", "forgets the 1/B of the mean")
+@mistake("04.2", "forgets the 1/B of the mean", cause="sum-mean")
 def cross_entropy_backward(dout, cache):
     probs, y = cache
     return -dout * _one_hot(y, probs.shape[1]) / np.clip(probs, EPS, 1 - EPS)
 
 
-@mistake("04.2", "ignores dout")
+@mistake("04.2", "ignores dout", cause="dout")
 def cross_entropy_backward_no_dout(dout, cache):
     probs, y = cache
     return -_one_hot(y, probs.shape[1]) / np.clip(probs, EPS, 1 - EPS) / len(probs)
@@ -67,7 +67,7 @@ def cross_entropy_backward_unclipped(dout, cache):
     return -dout * _one_hot(y, probs.shape[1]) / probs / len(probs)
 
 
-@mistake("04.2", "drops the minus sign of -log")
+@mistake("04.2", "drops the minus sign of -log", cause="sign")
 def cross_entropy_backward_sign(dout, cache):
     probs, y = cache
     return dout * _one_hot(y, probs.shape[1]) / np.clip(probs, EPS, 1 - EPS) / len(probs)
@@ -91,7 +91,7 @@ def binary_cross_entropy_forward_half(probs, y):
     return float(np.mean(-y * np.log(p))), (probs, y)
 
 
-@mistake("04.3", "forgets the leading minus: the loss comes out negative")
+@mistake("04.3", "forgets the leading minus: the loss comes out negative", cause="sign")
 def binary_cross_entropy_forward_sign(probs, y):
     p = np.clip(probs, EPS, 1 - EPS)
     return float(np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))), (probs, y)
@@ -105,7 +105,7 @@ def binary_cross_entropy_backward(dout, cache):
     return -dout * (y / p - (1 - y) / (1 - p)) / len(probs)
 
 
-@mistake("04.4", "sign flipped")
+@mistake("04.4", "sign flipped", cause="sign")
 def binary_cross_entropy_backward_sign(dout, cache):
     probs, y = cache
     p = np.clip(probs, EPS, 1 - EPS)
@@ -120,7 +120,7 @@ def binary_cross_entropy_backward_plus(dout, cache):
 
 
 # ---------------------------------------------------------------- 04.5 / 04.6
-@mistake("04.5", "sums the squared errors instead of averaging")
+@mistake("04.5", "sums the squared errors instead of averaging", cause="sum-mean")
 def mse_forward(pred, y):
     return float(np.sum((pred - y) ** 2)), (pred, y)
 
@@ -135,13 +135,13 @@ def mse_forward_no_square(pred, y):
     return float(np.mean(pred - y)), (pred, y)
 
 
-@mistake("04.6", "forgets the factor 2 of the square's derivative")
+@mistake("04.6", "forgets the factor 2 of the square's derivative", cause="factor")
 def mse_backward(dout, cache):
     pred, y = cache
     return dout * (pred - y) / pred.size
 
 
-@mistake("04.6", "y - pred: the sign is flipped")
+@mistake("04.6", "y - pred: the sign is flipped", cause="sign")
 def mse_backward_sign(dout, cache):
     pred, y = cache
     return dout * 2 * (y - pred) / pred.size
@@ -159,7 +159,7 @@ def mae_forward(pred, y):
     return float(np.mean(pred - y)), (pred, y)
 
 
-@mistake("04.7", "sums instead of averaging")
+@mistake("04.7", "sums instead of averaging", cause="sum-mean")
 def mae_forward_sum(pred, y):
     return float(np.sum(np.abs(pred - y))), (pred, y)
 
@@ -170,7 +170,7 @@ def mae_backward(dout, cache):
     return dout * (pred - y) / pred.size
 
 
-@mistake("04.8", "sign flipped: sign(y - pred)")
+@mistake("04.8", "sign flipped: sign(y - pred)", cause="sign")
 def mae_backward_sign(dout, cache):
     pred, y = cache
     return dout * np.sign(y - pred) / pred.size
@@ -183,7 +183,7 @@ def mae_backward_no_mean(dout, cache):
 
 
 # ---------------------------------------------------------------- 04.9
-@mistake("04.9", "returns the number of correct rows, not the fraction")
+@mistake("04.9", "returns the number of correct rows, not the fraction", cause="sum-mean")
 def accuracy(scores, y):
     y = np.asarray(y)
     labels = np.argmax(y, axis=1) if y.ndim == 2 else y
@@ -195,7 +195,7 @@ def accuracy_one_hot_unhandled(scores, y):
     return float(np.mean(np.argmax(scores, axis=1) == np.asarray(y)))
 
 
-@mistake("04.9", "argmax over axis 0 (the batch) instead of over each row")
+@mistake("04.9", "argmax over axis 0 (the batch) instead of over each row", cause="axis")
 def accuracy_axis0(scores, y):
     y = np.asarray(y)
     labels = np.argmax(y, axis=1) if y.ndim == 2 else y
@@ -204,7 +204,7 @@ def accuracy_axis0(scores, y):
 
 
 # ---------------------------------------------------------------- 04.10
-@mistake("04.10", "softmax without max-subtraction, then log")
+@mistake("04.10", "softmax without max-subtraction, then log", cause="overflow")
 def softmax_cross_entropy_forward(logits, y):
     e = np.exp(logits)
     probs = e / e.sum(axis=1, keepdims=True)
@@ -220,20 +220,20 @@ def softmax_cross_entropy_forward_clipped(logits, y):
     return float(-np.mean(np.log(correct))), (probs, y)
 
 
-@mistake("04.10", "sums over the batch instead of averaging")
+@mistake("04.10", "sums over the batch instead of averaging", cause="sum-mean")
 def softmax_cross_entropy_forward_sum(logits, y):
     log_probs = _log_softmax(logits)
     return float(-np.sum(log_probs * _one_hot(y, logits.shape[1]))), (np.exp(log_probs), y)
 
 
 # ---------------------------------------------------------------- 04.11
-@mistake("04.11", "forgets the 1/B of the mean")
+@mistake("04.11", "forgets the 1/B of the mean", cause="sum-mean")
 def softmax_cross_entropy_backward(dout, cache):
     probs, y = cache
     return dout * (probs - _one_hot(y, probs.shape[1]))
 
 
-@mistake("04.11", "onehot - probs: the sign is flipped")
+@mistake("04.11", "onehot - probs: the sign is flipped", cause="sign")
 def softmax_cross_entropy_backward_sign(dout, cache):
     probs, y = cache
     return dout * (_one_hot(y, probs.shape[1]) - probs) / len(probs)
@@ -248,7 +248,7 @@ def softmax_cross_entropy_backward_fancy(dout, cache):
     return dout * dx / len(probs)
 
 
-@mistake("04.11", "ignores dout")
+@mistake("04.11", "ignores dout", cause="dout")
 def softmax_cross_entropy_backward_no_dout(dout, cache):
     probs, y = cache
     return (probs - _one_hot(y, probs.shape[1])) / len(probs)
@@ -276,7 +276,7 @@ def softmax_cross_entropy_forward_cache_log_probs(logits, y):
     return float(-np.mean(np.sum(onehot * log_probs, axis=1))), (log_probs, y)
 
 
-@mistake("04.11", "NNFS without the .copy(): subtracts 1 from the cached probs in place")
+@mistake("04.11", "NNFS without the .copy(): subtracts 1 from the cached probs in place", cause="in-place")
 def softmax_cross_entropy_backward_in_place(dout, cache):
     probs, y = cache
     B = len(probs)
@@ -293,6 +293,32 @@ def cross_entropy_backward_int_only(dout, cache):
     rows = np.arange(B)
     dprobs[rows, y] = -dout / np.clip(probs[rows, y], 1e-7, 1 - 1e-7) / B
     return dprobs
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+from solutions.ch04_losses import EPS as _EPS  # noqa: E402
+from solutions.ch04_losses import _one_hot as _onehot  # noqa: E402
+
+
+@mistake("04.1", "clips the caller's probabilities in place (np.clip(..., out=probs))",
+         cause="in-place")
+def cross_entropy_forward_clip_in_place(probs, y):
+    np.clip(probs, _EPS, 1.0 - _EPS, out=probs)
+    onehot = _onehot(np.asarray(y), probs.shape[1])
+    return float(np.mean(-np.log(np.sum(probs * onehot, axis=1)))), (probs, y)
+
+
+@mistake("04.2", "returns a float32 gradient for float64 probabilities", cause="dtype")
+def cross_entropy_backward_float32(dout, cache):
+    probs, y = cache
+    B, K = probs.shape
+    onehot = _onehot(np.asarray(y), K)
+    return (-dout * onehot / np.clip(probs, _EPS, 1.0 - _EPS) / B).astype(np.float32)
+
+
 
 
 # --- edge cases (issue 10 §2) ---------------------------------------------------------------

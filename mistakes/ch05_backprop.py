@@ -6,31 +6,31 @@ from grader.author.mistakes import mistake
 
 
 # ---------------------------------------------------------------- 05.1 dense_backward
-@mistake("05.1", "dx = dout @ W without the transpose")
+@mistake("05.1", "dx = dout @ W without the transpose", cause="transpose")
 def dense_backward(dout, cache):
     x, W, b = cache
     return dout @ W, x.T @ dout, dout.sum(axis=0)
 
 
-@mistake("05.1", "dW = dout.T @ x: the (N, D) transpose of the gradient")
+@mistake("05.1", "dW = dout.T @ x: the (N, D) transpose of the gradient", cause="transpose")
 def dense_backward_dW_transposed(dout, cache):
     x, W, b = cache
     return dout @ W.T, dout.T @ x, dout.sum(axis=0)
 
 
-@mistake("05.1", "db averaged over the batch instead of summed")
+@mistake("05.1", "db averaged over the batch instead of summed", cause="sum-mean")
 def dense_backward_db_mean(dout, cache):
     x, W, b = cache
     return dout @ W.T, x.T @ dout, dout.mean(axis=0)
 
 
-@mistake("05.1", "db summed over the wrong axis (each example's outputs)")
+@mistake("05.1", "db summed over the wrong axis (each example's outputs)", cause="axis")
 def dense_backward_db_axis1(dout, cache):
     x, W, b = cache
     return dout @ W.T, x.T @ dout, dout.sum(axis=1)
 
 
-@mistake("05.1", "dW divided by the batch size (the loss already averaged)")
+@mistake("05.1", "dW divided by the batch size (the loss already averaged)", cause="sum-mean")
 def dense_backward_dW_mean(dout, cache):
     x, W, b = cache
     return dout @ W.T, x.T @ dout / len(x), dout.sum(axis=0)
@@ -50,7 +50,7 @@ def numerical_gradient(f, x, eps=1e-6):
     return grad
 
 
-@mistake("05.2", "divides the central difference by eps instead of 2 * eps")
+@mistake("05.2", "divides the central difference by eps instead of 2 * eps", cause="factor")
 def numerical_gradient_no_two(f, x, eps=1e-6):
     x = np.array(x, dtype=float)
     grad = np.zeros_like(x)
@@ -78,7 +78,7 @@ def numerical_gradient_no_restore(f, x, eps=1e-6):
     return grad
 
 
-@mistake("05.2", "perturbs the caller's array in place and leaves it shifted")
+@mistake("05.2", "perturbs the caller's array in place and leaves it shifted", cause="in-place")
 def numerical_gradient_in_place(f, x, eps=1e-6):
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
@@ -122,7 +122,7 @@ def numerical_gradient_fixed_eps(f, x, eps=1e-6):
 
 
 # ---------------------------------------------------------------- 05.3 Dense.backward
-@mistake("05.3", "assigns the gradients (=) instead of accumulating (+=)")
+@mistake("05.3", "assigns the gradients (=) instead of accumulating (+=)", cause="accumulate")
 def backward(self, dout):
     x, W, b = self.cache
     self.W.grad = x.T @ dout
@@ -130,7 +130,7 @@ def backward(self, dout):
     return dout @ W.T
 
 
-@mistake("05.3", "forgets the bias gradient")
+@mistake("05.3", "forgets the bias gradient", cause="bias")
 def dense_backward_no_db(self, dout):
     x, W, b = self.cache
     self.W.grad += x.T @ dout
@@ -184,7 +184,7 @@ def mlp_backward_relu_of_gradient(self, dlogits):
     return self.dense1.backward(np.maximum(self.dense2.backward(dlogits), 0.0))
 
 
-@mistake("05.5", "zeroes the gradients at the start of backward")
+@mistake("05.5", "zeroes the gradients at the start of backward", cause="accumulate")
 def mlp_backward_zero_grad(self, dlogits):
     self.zero_grad()
     return self.dense1.backward(self.relu.backward(self.dense2.backward(dlogits)))
@@ -210,6 +210,29 @@ def numerical_gradient_keeps_dtype(f, x, eps=1e-6):
         x_work[i] = saved
         grad[i] = (f_plus - f_minus) / (2.0 * eps)
     return grad
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+
+
+@mistake("05.1", "clears the cache after use to save memory (x.fill(0)): the caller's x is gone",
+         cause="in-place")
+def dense_backward_clears_cache(dout, cache):
+    x, W, b = cache
+    dx, dW, db = dout @ W.T, x.T @ dout, dout.sum(axis=0)
+    x.fill(0.0)
+    return dx, dW, db
+
+
+@mistake("05.1", "returns float32 weight gradients", cause="dtype")
+def dense_backward_float32(dout, cache):
+    x, W, b = cache
+    return dout @ W.T, (x.T @ dout).astype(np.float32), dout.sum(axis=0)
+
+
 
 
 # --- edge cases (issue 10 §2) ---------------------------------------------------------------

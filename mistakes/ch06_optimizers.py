@@ -23,7 +23,7 @@ def decayed_lr_off_by_one(lr, decay, iterations):
     return lr / (1.0 + decay * (iterations + 1))
 
 
-@mistake("06.2", "momentum sign error: v = momentum * v + lr * g, p += v (climbs uphill)")
+@mistake("06.2", "momentum sign error: v = momentum * v + lr * g, p += v (climbs uphill)", cause="sign")
 def step(self):
     lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
     for i, p in enumerate(self.params):
@@ -89,7 +89,7 @@ def step(self):  # noqa: F811 - each mistake replaces AdaGrad.step on its own
     self.iterations += 1
 
 
-@mistake("06.3", "epsilon inside the square root: sqrt(cache + eps)")
+@mistake("06.3", "epsilon inside the square root: sqrt(cache + eps)", cause="eps-sqrt")
 def adagrad_step_eps_inside(self):
     lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
     for i, p in enumerate(self.params):
@@ -115,7 +115,7 @@ def adagrad_step_no_decay(self):
     self.iterations += 1
 
 
-@mistake("06.4", "cache without rho: cache + (1 - rho) * g^2 never forgets")
+@mistake("06.4", "cache without rho: cache + (1 - rho) * g^2 never forgets", cause="moving-average")
 def step(self):  # noqa: F811
     lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
     for i, p in enumerate(self.params):
@@ -124,7 +124,7 @@ def step(self):  # noqa: F811
     self.iterations += 1
 
 
-@mistake("06.4", "rho and 1 - rho swapped: rho * g^2 + (1 - rho) * cache")
+@mistake("06.4", "rho and 1 - rho swapped: rho * g^2 + (1 - rho) * cache", cause="moving-average")
 def rmsprop_step_swapped_rho(self):
     lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
     for i, p in enumerate(self.params):
@@ -133,7 +133,7 @@ def rmsprop_step_swapped_rho(self):
     self.iterations += 1
 
 
-@mistake("06.4", "epsilon inside the square root: sqrt(cache + eps)")
+@mistake("06.4", "epsilon inside the square root: sqrt(cache + eps)", cause="eps-sqrt")
 def rmsprop_step_eps_inside(self):
     lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
     for i, p in enumerate(self.params):
@@ -170,32 +170,32 @@ def _adam(self, t, correct=True, eps_inside=False, store_hat=False):
     self.iterations += 1
 
 
-@mistake("06.5", "no bias correction: the first steps are about 3x too large (0.1 / sqrt(0.001))")
+@mistake("06.5", "no bias correction: the first steps are about 3x too large (0.1 / sqrt(0.001))", cause="bias-correction")
 def step(self):  # noqa: F811
     _adam(self, self.iterations + 1, correct=False)
 
 
-@mistake("06.5", "t counted from 0: the first bias correction divides by 1 - beta^0 = 0")
+@mistake("06.5", "t counted from 0: the first bias correction divides by 1 - beta^0 = 0", cause="bias-correction")
 def adam_step_t_from_zero(self):
     _adam(self, self.iterations)
 
 
-@mistake("06.5", "t off by one the other way: t = iterations + 2")
+@mistake("06.5", "t off by one the other way: t = iterations + 2", cause="bias-correction")
 def adam_step_t_plus_two(self):
     _adam(self, self.iterations + 2)
 
 
-@mistake("06.5", "epsilon inside the square root: sqrt(v_hat + eps)")
+@mistake("06.5", "epsilon inside the square root: sqrt(v_hat + eps)", cause="eps-sqrt")
 def adam_step_eps_inside(self):
     _adam(self, self.iterations + 1, eps_inside=True)
 
 
-@mistake("06.5", "stores the bias-corrected m_hat and v_hat back into m and v")
+@mistake("06.5", "stores the bias-corrected m_hat and v_hat back into m and v", cause="bias-correction")
 def adam_step_stores_hat(self):
     _adam(self, self.iterations + 1, store_hat=True)
 
 
-@mistake("06.2", "counts iterations inside the loop: with decay, each later parameter gets a smaller rate")
+@mistake("06.2", "counts iterations inside the loop: with decay, each later parameter gets a smaller rate", cause="step-count")
 def sgd_step_count_per_param(self):
     for i, p in enumerate(self.params):
         lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
@@ -224,7 +224,7 @@ def rmsprop_step_first_only(self):
         return
 
 
-@mistake("06.5", "counts iterations inside the loop: each later parameter gets a later t")
+@mistake("06.5", "counts iterations inside the loop: each later parameter gets a later t", cause="step-count")
 def adam_step_count_per_param(self):
     for i, p in enumerate(self.params):
         lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
@@ -235,6 +235,34 @@ def adam_step_count_per_param(self):
         v_hat = self.v[i] / (1.0 - self.beta_2 ** t)
         p.data = p.data - lr_t * m_hat / (np.sqrt(v_hat) + self.eps)
         self.iterations += 1
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+from solutions.ch06_optimizers import decayed_lr as _decayed_lr  # noqa: E402
+
+
+@mistake("06.3", "counts the step twice: once before the update and once after",
+         cause="step-count")
+def adagrad_step_counts_twice(self):
+    self.iterations += 1
+    lr_t = _decayed_lr(self.lr, self.decay, self.iterations - 1)
+    for i, p in enumerate(self.params):
+        self.caches[i] = self.caches[i] + p.grad ** 2
+        p.data = p.data - lr_t * p.grad / (np.sqrt(self.caches[i]) + self.eps)
+    self.iterations += 1
+
+
+@mistake("06.4", "never counts the step: decay never takes effect", cause="step-count")
+def rmsprop_step_never_counts(self):
+    lr_t = _decayed_lr(self.lr, self.decay, self.iterations)
+    for i, p in enumerate(self.params):
+        self.caches[i] = self.rho * self.caches[i] + (1.0 - self.rho) * p.grad ** 2
+        p.data = p.data - lr_t * p.grad / (np.sqrt(self.caches[i]) + self.eps)
+
+
 
 
 # --- edge cases (issue 10 §2) ---------------------------------------------------------------

@@ -26,7 +26,7 @@ def l1_backward(dpenalty, cache):
     return dpenalty * lam * W
 
 
-@mistake("07.2", "ignores the upstream gradient dpenalty")
+@mistake("07.2", "ignores the upstream gradient dpenalty", cause="dout")
 def l1_backward_no_upstream(dpenalty, cache):
     W, lam = cache
     return lam * np.sign(W)
@@ -40,7 +40,7 @@ def l1_backward_nnfs_zero(dpenalty, cache):
     return dpenalty * lam * ones
 
 
-@mistake("07.3", "adds the conventional 1/2: 0.5 * lam * sum(W^2)")
+@mistake("07.3", "adds the conventional 1/2: 0.5 * lam * sum(W^2)", cause="factor")
 def l2_forward(W, lam):
     return float(0.5 * lam * np.sum(W * W)), (W, lam)
 
@@ -55,19 +55,19 @@ def l2_forward_norm(W, lam):
     return float(lam * np.sqrt(np.sum(W * W))), (W, lam)
 
 
-@mistake("07.4", "missing the factor 2: lam * W")
+@mistake("07.4", "missing the factor 2: lam * W", cause="factor")
 def l2_backward(dpenalty, cache):
     W, lam = cache
     return dpenalty * lam * W
 
 
-@mistake("07.4", "ignores the upstream gradient dpenalty")
+@mistake("07.4", "ignores the upstream gradient dpenalty", cause="dout")
 def l2_backward_no_upstream(dpenalty, cache):
     W, lam = cache
     return 2.0 * lam * W
 
 
-@mistake("07.4", "forgets lam: 2 * W")
+@mistake("07.4", "forgets lam: 2 * W", cause="factor")
 def l2_backward_no_lam(dpenalty, cache):
     W, lam = cache
     return dpenalty * 2.0 * W
@@ -160,6 +160,39 @@ def dropout_forward_eval_draws(x, rate, rng, training=True):
     if not training:
         return x.copy(), (np.ones_like(x), 0.0)
     return x * keep / (1.0 - rate), (keep, rate)
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+
+
+@mistake("07.5", "eval mode returns x itself: the output aliases the caller's input",
+         cause="alias")
+def dropout_forward_eval_alias(x, rate, rng, training=True):
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"dropout rate must be in [0, 1), got rate={rate}")
+    if not training:
+        return x, (np.ones_like(x), 0.0)
+    keep = (rng.random(x.shape) >= rate).astype(np.float64)
+    return x * keep / (1.0 - rate), (keep, rate)
+
+
+@mistake("07.6", "multiplies dout by the mask in place and returns it", cause="in-place")
+def dropout_backward_in_place(dout, cache):
+    keep, rate = cache
+    dout *= keep / (1.0 - rate)
+    return dout
+
+
+@mistake("07.2", "takes the sign into the cached W (np.sign(W, out=W))", cause="in-place")
+def l1_backward_sign_in_place(dpenalty, cache):
+    W, lam = cache
+    np.sign(W, out=W)
+    return dpenalty * lam * W
+
+
 
 
 # --- edge cases (issue 10 §2) ---------------------------------------------------------------

@@ -23,7 +23,7 @@ def spiral_data_no_offset(rng, n_per_class, n_classes=3):
     return X, np.repeat(np.arange(n_classes), n_per_class)
 
 
-@mistake("08.1", "uses NumPy's global generator and float labels")
+@mistake("08.1", "uses NumPy's global generator and float labels", cause="labels")
 def spiral_data_global(rng, n_per_class, n_classes=3):
     r = np.linspace(0.0, 1.0, n_per_class)
     t = (4.0 * np.arange(n_classes)[:, None] + np.linspace(0.0, 4.0, n_per_class)[None, :]
@@ -52,7 +52,7 @@ def sine_data(rng, n, noise=0.0):
     return X, np.sin(X) + noise * rng.standard_normal((n, 1))
 
 
-@mistake("08.3", "returns 1-D arrays (n,) instead of columns (n, 1)")
+@mistake("08.3", "returns 1-D arrays (n,) instead of columns (n, 1)", cause="shape")
 def sine_data_flat(rng, n, noise=0.0):
     X = rng.uniform(0.0, 1.0, size=n)
     return X, np.sin(2.0 * np.pi * X) + noise * rng.standard_normal(n)
@@ -316,6 +316,38 @@ def load_params_allow_pickle(path, params):
             raise ValueError(f"p{i} in {path} has shape {arr.shape}, the parameter has {p.data.shape}")
     for p, arr in zip(params, arrays):
         p.data = arr
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+
+
+@mistake("08.2", "float class labels: np.repeat(np.arange(K, dtype=float), n)", cause="labels")
+def vertical_data_float_labels(rng, n_per_class, n_classes=3):
+    y = np.repeat(np.arange(n_classes, dtype=float), n_per_class)
+    centres = np.stack([y / 3.0, np.full(y.shape, 0.5)], axis=1)
+    return centres + 0.1 * rng.standard_normal((y.size, 2)), y
+
+
+@mistake("08.4", "shuffles the caller's X and y in place (X[:] = X[order])", cause="in-place")
+def train_val_split_in_place(rng, X, y, val_fraction=0.2):
+    order = rng.permutation(len(X))
+    X[:] = X[order]
+    y[:] = y[order]
+    n_val = int(round(len(X) * val_fraction))
+    return X[n_val:].copy(), y[n_val:].copy(), X[:n_val].copy(), y[:n_val].copy()
+
+
+@mistake("08.4", "returns the labels as floats (y[train].astype(float))", cause="labels")
+def train_val_split_float_labels(rng, X, y, val_fraction=0.2):
+    order = rng.permutation(len(X))
+    n_val = int(round(len(X) * val_fraction))
+    val, train = order[:n_val], order[n_val:]
+    return X[train], y[train].astype(float), X[val], y[val].astype(float)
+
+
 
 
 # --- edge cases (issue 10 §2) ---------------------------------------------------------------

@@ -35,7 +35,7 @@ def erf_no_symmetry(x):
     return 1.0 - ((((a5 * t + a4) * t + a3) * t + a2) * t + a1) * t * np.exp(-x * x)
 
 
-@mistake("09.1", "forgets the factor 2/sqrt(pi)")
+@mistake("09.1", "forgets the factor 2/sqrt(pi)", cause="factor")
 def erf_no_prefactor(x):
     return _series(np.clip(np.asarray(x, dtype=np.float64), -ERF_CLIP, ERF_CLIP))
 
@@ -65,7 +65,7 @@ def gelu_forward(x):
     return x * 0.5 * (1.0 + reference_erf(x)), x
 
 
-@mistake("09.2", "forgets the 0.5 in Phi: x * (1 + erf(x / sqrt(2)))")
+@mistake("09.2", "forgets the 0.5 in Phi: x * (1 + erf(x / sqrt(2)))", cause="factor")
 def gelu_forward_no_half(x):
     return x * (1.0 + reference_erf(x / np.sqrt(2.0))), x
 
@@ -125,13 +125,13 @@ def gelu_tanh_backward_gate_only(dout, cache):
     return dout * 0.5 * (1.0 + t)
 
 
-@mistake("09.6", "ignores beta: sigmoid(x) instead of sigmoid(beta * x)")
+@mistake("09.6", "ignores beta: sigmoid(x) instead of sigmoid(beta * x)", cause="beta")
 def swish_forward(x, beta=1.0):
     s = _sigmoid(x)
     return x * s, (x, beta, s)
 
 
-@mistake("09.6", "naive sigmoid 1 / (1 + exp(-z)): overflows for large |z|")
+@mistake("09.6", "naive sigmoid 1 / (1 + exp(-z)): overflows for large |z|", cause="overflow")
 def swish_forward_naive(x, beta=1.0):
     s = 1.0 / (1.0 + np.exp(-beta * x))
     return x * s, (x, beta, s)
@@ -150,7 +150,7 @@ def swish_backward(dout, cache):
     return dout * (s + beta * x * ds), dout * x * x * ds
 
 
-@mistake("09.7", "dbeta averaged instead of summed")
+@mistake("09.7", "dbeta averaged instead of summed", cause="sum-mean")
 def swish_backward_mean(dout, cache):
     x, beta, s = cache
     ds = s * (1.0 - s)
@@ -195,6 +195,29 @@ def gelu_tanh_forward_cache_u(x):
 def swish_forward_cache_out(x, beta=1.0):
     s = 0.5 * (1.0 + np.tanh(0.5 * beta * x))
     return x * s, (x, beta, x * s)
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+from solutions.ch09_modern_activations import erf as _erf  # noqa: E402
+from solutions.ch09_modern_activations import gelu_backward as _gelu_backward  # noqa: E402
+
+
+@mistake("09.2", "multiplies x by Phi in place (x *= Phi) and caches it", cause="in-place")
+def gelu_forward_in_place(x):
+    phi_cdf = 0.5 * (1.0 + _erf(x / np.sqrt(2.0)))
+    original = x.copy()
+    x *= phi_cdf
+    return x.copy(), original
+
+
+@mistake("09.3", "returns a float32 gradient", cause="dtype")
+def gelu_backward_float32(dout, cache):
+    return _gelu_backward(dout, cache).astype(np.float32)
+
+
 
 
 # --- edge cases (issue 10 §2) ---------------------------------------------------------------

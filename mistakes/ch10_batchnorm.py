@@ -10,21 +10,21 @@ from solutions.ch10_batchnorm import (_channels_last_rows, _rows_to_channels_fir
                                       update_running_stats as reference_update)
 
 
-@mistake("10.1", "normalizes with the unbiased variance (/(B-1))")
+@mistake("10.1", "normalizes with the unbiased variance (/(B-1))", cause="variance")
 def batchnorm_forward(x, gamma, beta, eps=1e-5):
     inv_std = 1.0 / np.sqrt(x.var(axis=0, ddof=1) + eps)
     x_hat = (x - x.mean(axis=0)) * inv_std
     return gamma * x_hat + beta, (x_hat, inv_std, gamma)
 
 
-@mistake("10.1", "normalizes each example over its features (axis=1): that is LayerNorm")
+@mistake("10.1", "normalizes each example over its features (axis=1): that is LayerNorm", cause="axis")
 def batchnorm_forward_wrong_axis(x, gamma, beta, eps=1e-5):
     inv_std = 1.0 / np.sqrt(x.var(axis=1, keepdims=True) + eps)
     x_hat = (x - x.mean(axis=1, keepdims=True)) * inv_std
     return gamma * x_hat + beta, (x_hat, inv_std, gamma)
 
 
-@mistake("10.1", "eps outside the square root: sqrt(var) + eps")
+@mistake("10.1", "eps outside the square root: sqrt(var) + eps", cause="eps-sqrt")
 def batchnorm_forward_eps_outside(x, gamma, beta, eps=1e-5):
     inv_std = 1.0 / (np.sqrt(x.var(axis=0)) + eps)
     x_hat = (x - x.mean(axis=0)) * inv_std
@@ -60,7 +60,7 @@ def batchnorm_backward_no_var_term(dout, cache):
     return inv_std * (g - g.mean(axis=0)), (dout * x_hat).sum(axis=0), dout.sum(axis=0)
 
 
-@mistake("10.2", "derives through the unbiased variance: (B-1) in the var term")
+@mistake("10.2", "derives through the unbiased variance: (B-1) in the var term", cause="variance")
 def batchnorm_backward_unbiased(dout, cache):
     x_hat, inv_std, gamma = cache
     B = dout.shape[0]
@@ -81,13 +81,13 @@ def batchnorm_backward_dgamma_no_xhat(dout, cache):
     return dx, dbeta.copy(), dbeta
 
 
-@mistake("10.3", "momentum convention inverted: momentum * running + (1 - momentum) * batch")
+@mistake("10.3", "momentum convention inverted: momentum * running + (1 - momentum) * batch", cause="moving-average")
 def update_running_stats(running_mean, running_var, x, momentum=0.1):
     return ((momentum * running_mean + (1 - momentum) * x.mean(axis=0)),
             (momentum * running_var + (1 - momentum) * x.var(axis=0, ddof=1)))
 
 
-@mistake("10.3", "stores the biased batch variance")
+@mistake("10.3", "stores the biased batch variance", cause="variance")
 def update_running_stats_biased(running_mean, running_var, x, momentum=0.1):
     return ((1 - momentum) * running_mean + momentum * x.mean(axis=0),
             (1 - momentum) * running_var + momentum * x.var(axis=0))
@@ -109,7 +109,7 @@ def batchnorm_inference_no_sqrt(x, gamma, beta, running_mean, running_var, eps=1
     return gamma * (x - running_mean) / (running_var + eps) + beta
 
 
-@mistake("10.4", "eps outside the square root")
+@mistake("10.4", "eps outside the square root", cause="eps-sqrt")
 def batchnorm_inference_eps_outside(x, gamma, beta, running_mean, running_var, eps=1e-5):
     return gamma * (x - running_mean) / (np.sqrt(running_var) + eps) + beta
 
@@ -144,7 +144,7 @@ def forward_no_update(self, x):
     return out
 
 
-@mistake("10.5", "passes 1 - momentum: the update convention inverted")
+@mistake("10.5", "passes 1 - momentum: the update convention inverted", cause="moving-average")
 def forward_inverted(self, x):
     if not self.training:
         return reference_inference(x, self.gamma.data, self.beta.data,
@@ -214,6 +214,41 @@ def batchnorm_module_forward_default_eps(self, x):
     self.running_mean, self.running_var = reference_update(self.running_mean, self.running_var, x,
                                                             self.momentum)
     return out
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+
+
+@mistake("10.3", "updates the running statistics in place and returns them", cause="in-place")
+def update_running_stats_in_place(running_mean, running_var, x, momentum=0.1):
+    running_mean *= 1.0 - momentum
+    running_mean += momentum * x.mean(axis=0)
+    running_var *= 1.0 - momentum
+    running_var += momentum * x.var(axis=0, ddof=1)
+    return running_mean, running_var
+
+
+@mistake("10.2", "scales the cached x_hat by gamma in place", cause="in-place")
+def batchnorm_backward_overwrites_cache(dout, cache):
+    x_hat, inv_std, gamma = cache
+    B = dout.shape[0]
+    dgamma = (dout * x_hat).sum(axis=0)
+    dbeta = dout.sum(axis=0)
+    dx_hat = dout * gamma
+    dx = (inv_std / B) * (B * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+    x_hat *= gamma
+    return dx, dgamma, dbeta
+
+
+@mistake("10.4", "centres the caller's x in place (x -= running_mean)", cause="in-place")
+def batchnorm_inference_in_place(x, gamma, beta, running_mean, running_var, eps=1e-5):
+    x -= running_mean
+    return gamma * x / np.sqrt(running_var + eps) + beta
+
+
 
 
 # --- edge cases (issue 10 §2) ---------------------------------------------------------------

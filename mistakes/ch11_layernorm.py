@@ -7,7 +7,7 @@ from solutions.ch11_layernorm import layernorm_backward as reference_ln_backward
 from solutions.ch11_layernorm import rmsnorm_backward as reference_rms_backward
 
 
-@mistake("11.1", "normalizes over the batch axis (axis=0): that is BatchNorm")
+@mistake("11.1", "normalizes over the batch axis (axis=0): that is BatchNorm", cause="axis")
 def layernorm_forward(x, gamma, beta, eps=1e-5):
     inv_std = 1.0 / np.sqrt(x.var(axis=0, keepdims=True) + eps)
     x_hat = (x - x.mean(axis=0, keepdims=True)) * inv_std
@@ -21,14 +21,14 @@ def layernorm_forward_no_eps(x, gamma, beta, eps=1e-5):
     return gamma * x_hat + beta, (x_hat, inv_std, gamma)
 
 
-@mistake("11.1", "eps outside the square root")
+@mistake("11.1", "eps outside the square root", cause="eps-sqrt")
 def layernorm_forward_eps_outside(x, gamma, beta, eps=1e-5):
     inv_std = 1.0 / (x.std(axis=-1, keepdims=True) + eps)
     x_hat = (x - x.mean(axis=-1, keepdims=True)) * inv_std
     return gamma * x_hat + beta, (x_hat, inv_std, gamma)
 
 
-@mistake("11.1", "unbiased variance (ddof=1)")
+@mistake("11.1", "unbiased variance (ddof=1)", cause="variance")
 def layernorm_forward_unbiased(x, gamma, beta, eps=1e-5):
     inv_std = 1.0 / np.sqrt(x.var(axis=-1, ddof=1, keepdims=True) + eps)
     x_hat = (x - x.mean(axis=-1, keepdims=True)) * inv_std
@@ -57,14 +57,14 @@ def layernorm_backward_no_var_term(dout, cache):
     return inv_std * (g - g.mean(axis=-1, keepdims=True)), dgamma, dbeta
 
 
-@mistake("11.2", "dgamma and dbeta summed over axis 0 only (wrong for (B, T, C) inputs)")
+@mistake("11.2", "dgamma and dbeta summed over axis 0 only (wrong for (B, T, C) inputs)", cause="axis")
 def layernorm_backward_axis0(dout, cache):
     x_hat, inv_std, gamma = cache
     dx, _, _ = reference_ln_backward(dout, cache)
     return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
 
 
-@mistake("11.2", "dx's sums run over the batch axis, as in BatchNorm")
+@mistake("11.2", "dx's sums run over the batch axis, as in BatchNorm", cause="axis")
 def layernorm_backward_batch_sums(dout, cache):
     x_hat, inv_std, gamma = cache
     _, dgamma, dbeta = reference_ln_backward(dout, cache)
@@ -112,7 +112,7 @@ def rmsnorm_backward_square(dout, cache):
     return dx, reference_rms_backward(dout, cache)[1]
 
 
-@mistake("11.4", "forgets the 1/C from the mean inside rms")
+@mistake("11.4", "forgets the 1/C from the mean inside rms", cause="factor")
 def rmsnorm_backward_no_c(dout, cache):
     x, inv_rms, gamma = cache
     g = dout * gamma
@@ -120,7 +120,7 @@ def rmsnorm_backward_no_c(dout, cache):
     return dx, reference_rms_backward(dout, cache)[1]
 
 
-@mistake("11.4", "dgamma summed over axis 0 only")
+@mistake("11.4", "dgamma summed over axis 0 only", cause="axis")
 def rmsnorm_backward_dgamma_axis0(dout, cache):
     x, inv_rms, gamma = cache
     return reference_rms_backward(dout, cache)[0], (dout * x * inv_rms).sum(axis=0)
@@ -133,7 +133,7 @@ def layernorm_forward_cache_std(x, gamma, beta, eps=1e-5):
     return gamma * x_hat + beta, (x_hat, std, gamma)
 
 
-@mistake("11.1", "caches inv_std without keepdims: (...,) instead of (..., 1)")
+@mistake("11.1", "caches inv_std without keepdims: (...,) instead of (..., 1)", cause="keepdims")
 def layernorm_forward_cache_flat_inv_std(x, gamma, beta, eps=1e-5):
     inv_std = 1.0 / np.sqrt(x.var(axis=-1) + eps)
     x_hat = (x - x.mean(axis=-1, keepdims=True)) * inv_std[..., None]
@@ -144,6 +144,28 @@ def layernorm_forward_cache_flat_inv_std(x, gamma, beta, eps=1e-5):
 def rmsnorm_forward_cache_normalized(x, gamma, eps=1e-6):
     inv_rms = 1.0 / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps)
     return gamma * x * inv_rms, (x * inv_rms, inv_rms, gamma)
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+import numpy as np  # noqa: E402
+
+from grader.author.mistakes import mistake  # noqa: E402
+from solutions.ch11_layernorm import layernorm_backward as _layernorm_backward  # noqa: E402
+
+
+@mistake("11.1", "centres the caller's x in place (x -= mean)", cause="in-place")
+def layernorm_forward_in_place(x, gamma, beta, eps=1e-5):
+    x -= x.mean(axis=-1, keepdims=True)
+    inv_std = 1.0 / np.sqrt((x * x).mean(axis=-1, keepdims=True) + eps)
+    x_hat = x * inv_std
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+
+
+@mistake("11.2", "returns float32 gradients", cause="dtype")
+def layernorm_backward_float32(dout, cache):
+    return tuple(g.astype(np.float32) for g in _layernorm_backward(dout, cache))
+
+
 
 
 # --- edge cases (issue 10 §2) ---------------------------------------------------------------

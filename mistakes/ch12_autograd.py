@@ -11,7 +11,7 @@ from solutions.ch12_autograd import unbroadcast as reference_unbroadcast
 
 
 # ---------------------------------------------------------------- 12.1 Value.__add__
-@mistake("12.1", "assigns with = instead of +=: a + a gets half its gradient")
+@mistake("12.1", "assigns with = instead of +=: a + a gets half its gradient", cause="accumulate")
 def __add__(self, other):
     other = other if isinstance(other, Value) else Value(other)
     out = Value(self.data + other.data, (self, other), "+")
@@ -63,7 +63,7 @@ def __mul__(self, other):
     return out
 
 
-@mistake("12.2", "assigns with = instead of +=: x * x gets x instead of 2x")
+@mistake("12.2", "assigns with = instead of +=: x * x gets x instead of 2x", cause="accumulate")
 def mul_assigns(self, other):
     other = other if isinstance(other, Value) else Value(other)
     out = Value(self.data * other.data, (self, other), "*")
@@ -76,7 +76,7 @@ def mul_assigns(self, other):
     return out
 
 
-@mistake("12.2", "forgets the chain rule: ignores out.grad")
+@mistake("12.2", "forgets the chain rule: ignores out.grad", cause="dout")
 def mul_no_chain(self, other):
     other = other if isinstance(other, Value) else Value(other)
     out = Value(self.data * other.data, (self, other), "*")
@@ -112,7 +112,7 @@ def tanh_no_square(self):
     return out
 
 
-@mistake("12.3", "forward through exp(2x): overflows to nan for large inputs")
+@mistake("12.3", "forward through exp(2x): overflows to nan for large inputs", cause="overflow")
 def tanh_overflows(self):
     e = math.exp(2.0 * self.data) if self.data < 700 else math.inf
     out = Value((e - 1.0) / (e + 1.0), (self,), "tanh")
@@ -124,7 +124,7 @@ def tanh_overflows(self):
     return out
 
 
-@mistake("12.3", "assigns with = instead of +=")
+@mistake("12.3", "assigns with = instead of +=", cause="accumulate")
 def tanh_assigns(self):
     out = Value(math.tanh(self.data), (self,), "tanh")
 
@@ -223,7 +223,7 @@ def unbroadcast_leading_only(grad, shape):
     return grad
 
 
-@mistake("12.6", "averages over the broadcast axes instead of summing")
+@mistake("12.6", "averages over the broadcast axes instead of summing", cause="sum-mean")
 def unbroadcast_mean(grad, shape):
     shape = tuple(shape)
     grad = grad.mean(axis=tuple(range(grad.ndim - len(shape))))
@@ -231,7 +231,7 @@ def unbroadcast_mean(grad, shape):
     return grad.mean(axis=stretched, keepdims=True)
 
 
-@mistake("12.6", "sums size-1 axes without keepdims, dropping them")
+@mistake("12.6", "sums size-1 axes without keepdims, dropping them", cause="keepdims")
 def unbroadcast_drops_axes(grad, shape):
     shape = tuple(shape)
     grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
@@ -282,7 +282,7 @@ def _own_factor(a, b, out):
 
 
 mistake("12.7", "missing unbroadcast: the gradient keeps the broadcast shape")(_mul_with(_no_unbroadcast))
-mistake("12.7", "assigns with = instead of +=: x * x gets half")(_mul_with(_assigns))
+mistake("12.7", "assigns with = instead of +=: x * x gets half", cause="accumulate")(_mul_with(_assigns))
 mistake("12.7", "multiplies by the node's own value instead of the other factor")(_mul_with(_own_factor))
 
 
@@ -311,10 +311,10 @@ def _matmul_assigns(a, b, out):
     b.grad = a.data.T @ out.grad
 
 
-mistake("12.8", "forgets to transpose other: dself = dout @ other")(_matmul_with(_missing_transpose))
+mistake("12.8", "forgets to transpose other: dself = dout @ other", cause="transpose")(_matmul_with(_missing_transpose))
 mistake("12.8", "product in the wrong order: dother = dout.T @ self (the transpose)")(
     _matmul_with(_swapped_order))
-mistake("12.8", "assigns with = instead of +=: x @ x loses one use")(_matmul_with(_matmul_assigns))
+mistake("12.8", "assigns with = instead of +=: x @ x loses one use", cause="accumulate")(_matmul_with(_matmul_assigns))
 
 
 # ---------------------------------------------------------------- 12.9 Tensor.sum
@@ -329,7 +329,7 @@ def sum_no_expand(self, axis=None, keepdims=False):
     return out
 
 
-@mistake("12.9", "assigns with = instead of +=")
+@mistake("12.9", "assigns with = instead of +=", cause="accumulate")
 def sum_assigns(self, axis=None, keepdims=False):
     out = Tensor(self.data.sum(axis=axis, keepdims=keepdims), (self,), "sum")
 
@@ -341,7 +341,7 @@ def sum_assigns(self, axis=None, keepdims=False):
     return out
 
 
-@mistake("12.9", "ignores keepdims in the forward pass")
+@mistake("12.9", "ignores keepdims in the forward pass", cause="keepdims")
 def sum_ignores_keepdims(self, axis=None, keepdims=False):
     out = Tensor(self.data.sum(axis=axis), (self,), "sum")
 
@@ -354,7 +354,7 @@ def sum_ignores_keepdims(self, axis=None, keepdims=False):
 
 
 # ---------------------------------------------------------------- 12.10 Tensor.mean
-@mistake("12.10", "backward forgets the 1/n")
+@mistake("12.10", "backward forgets the 1/n", cause="sum-mean")
 def mean(self, axis=None, keepdims=False):
     out = Tensor(self.data.mean(axis=axis, keepdims=keepdims), (self,), "mean")
 
@@ -401,7 +401,7 @@ def log_times_x(self):
     return out
 
 
-@mistake("12.11", "assigns with = instead of +=")
+@mistake("12.11", "assigns with = instead of +=", cause="accumulate")
 def log_assigns(self):
     out = Tensor(np.log(self.data), (self,), "log")
 
@@ -423,7 +423,7 @@ def forward_relu_output(self, x):
     return ((x @ self.W1 + self.b1).relu() @ self.W2 + self.b2).relu()
 
 
-@mistake("12.12", "forgets the hidden bias b1")
+@mistake("12.12", "forgets the hidden bias b1", cause="bias")
 def forward_no_b1(self, x):
     return (x @ self.W1).relu() @ self.W2 + self.b2
 
@@ -452,8 +452,8 @@ def _fit_with(name, zero_first=True, sign=-1.0, reduce="mean", zero_after_backwa
 
 
 mistake("12.13", "never zeroes the gradients: each step adds to the last")(_fit_with("fit_never_zeroes", zero_first=False))
-mistake("12.13", "steps up the gradient (+= lr * grad)")(_fit_with("fit_ascends", sign=1.0))
-mistake("12.13", "sums the squared errors instead of averaging them")(_fit_with("fit_sum_loss", reduce="sum"))
+mistake("12.13", "steps up the gradient (+= lr * grad)", cause="sign")(_fit_with("fit_ascends", sign=1.0))
+mistake("12.13", "sums the squared errors instead of averaging them", cause="sum-mean")(_fit_with("fit_sum_loss", reduce="sum"))
 mistake("12.13", "zeroes the gradients after backward, before the update")(
     _fit_with("fit_zeroes_late", zero_after_backward=True))
 
@@ -465,7 +465,7 @@ def backward_seeds_float(self):
         node.local_backward()
 
 
-@mistake("12.5", "zeroes every node's grad before the pass: leaves stop accumulating across graphs")
+@mistake("12.5", "zeroes every node's grad before the pass: leaves stop accumulating across graphs", cause="accumulate")
 def backward_zeroes_all(self):
     order = reference_topological_order(self)
     for node in order:
@@ -473,6 +473,24 @@ def backward_zeroes_all(self):
     self.grad = self.unit_gradient()
     for node in reversed(order):
         node.local_backward()
+
+
+# -- call contracts (issue 10 §1): checked on every graded call, whatever the test -----------
+from grader.author.mistakes import mistake  # noqa: E402
+
+
+@mistake("12.6", "returns grad itself when nothing is summed: the result aliases the input",
+         cause="alias")
+def unbroadcast_alias(grad, shape):
+    shape = tuple(shape)
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=stretched, keepdims=True)
+
+
 
 
 # --- edge cases (issue 10 §2) ---------------------------------------------------------------

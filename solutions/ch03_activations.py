@@ -12,7 +12,8 @@ API (every kernel works elementwise on any shape, softmax on the last axis):
 Without a nonlinearity between them, stacked dense layers collapse into one linear map. A backward
 pass receives dout = dL/dout (same shape as out) and returns dx = dL/dx by the chain rule. For an
 elementwise f that is dx = dout * f'(x): the Jacobian is diagonal, so we never build it.
-No kernel changes its arguments in place: x and dout belong to the caller, who may use them again.
+No kernel changes its arguments in place, and none returns one of them (or a view of one): x and
+dout belong to the caller, who may use them again. The test machinery checks both on every call.
 """
 
 from __future__ import annotations
@@ -108,6 +109,9 @@ def tanh_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
 
 def linear_forward(x: np.ndarray) -> tuple[np.ndarray, None]:
     """The identity activation (regression outputs, NNFS ch. 17): out = x, cache = None.
+
+    out is a new array equal to x (x.copy()), not x itself: no kernel returns one of its
+    arguments, so a caller who later changes out in place cannot change x with it.
 
     >>> linear_forward(np.array([-1.5, 2.0]))[0]
     array([-1.5,  2. ])

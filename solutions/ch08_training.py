@@ -131,7 +131,8 @@ def minibatches(rng: np.random.Generator, X: np.ndarray, y: np.ndarray, batch_si
     """One epoch as a list of (X_batch, y_batch) pairs; each example appears exactly once.
 
     With shuffle, the order is rng.permutation(n); without, rows keep their order. Batches hold
-    batch_size rows, except the last, which holds the remainder (it is not dropped).
+    batch_size rows, except the last, which holds the remainder (it is not dropped). Batches may
+    be views of X and y (slices): a training loop reads them and never writes into them.
 
     >>> X, y = np.zeros((10, 2)), np.arange(10)
     >>> [len(yb) for xb, yb in minibatches(np.random.default_rng(0), X, y, batch_size=4)]

@@ -343,11 +343,14 @@ def test_softmax_backward_on_last_axis_without_jacobians(kata, check, rng):
         dx = kata.softmax_backward(dout, cache)
     except (ValueError, IndexError) as err:
         check.fail(f"softmax_backward failed on a (2, 3, 4) input: {err}",
+                   "a sum over the last axis that drops it (no keepdims=True) no longer broadcasts "
+                   "against probs" if "broadcast" in str(err) else
                    "a loop that builds a K x K Jacobian per row (np.diagflat, np.outer) assumes 2-D input",
                    "the book writes exactly that loop (Activation_Softmax.backward, ch. 9); this "
                    "course uses the vector-Jacobian product because it works on any (..., K) "
                    "array and never builds B matrices of K x K",
-                   "use the vector-Jacobian product on the last axis: probs * (dout - sum(dout * probs, -1))")
+                   "use the vector-Jacobian product on the last axis: "
+                   "probs * (dout - (dout * probs).sum(axis=-1, keepdims=True))")
     check.gradients(lambda x: kata.softmax_forward(x)[0], {"x": x}, {"x": dx}, dout,
                     "softmax on a (2, 3, 4) array (last axis)")
 

@@ -28,6 +28,9 @@ def run(kata, name, w0, grad_of, steps, **options):
     return np.array(path), opt
 
 
+EPS_INSIDE = "eps is inside the square root (sqrt(cache + eps)); it belongs outside: sqrt(cache) + eps"
+
+
 def lr_at(lr, decay, k):
     return lr / (1.0 + decay * k)
 
@@ -79,9 +82,11 @@ def check_shape_and_count(check, kata, name, **options):
                "add 1 to self.iterations at the end of every step (decay and Adam's t read it)")
 
 
-def check_trajectory(check, got, expected, what):
+def check_trajectory(check, got, expected, what, suspects=None):
+    """``suspects``: {description: the trajectory that mistake gives}, named when it matches."""
     for k in range(len(expected)):
-        check.close(got[k], expected[k], f"p.data after step {k + 1} of {what}")
+        check.close(got[k], expected[k], f"p.data after step {k + 1} of {what}",
+                    suspects={d: path[k] for d, path in (suspects or {}).items()})
 
 
 def check_independent_state(check, kata, name, expected_a, expected_b, options, grads):
@@ -234,7 +239,9 @@ def test_adagrad_constant_gradient_closed_form(kata, check):
     path, opt = run(kata, "AdaGrad", np.zeros(3), lambda w, k: g, 5, lr=lr, eps=eps)
     # after k steps cache = k g^2, so step k moves by lr g / (sqrt(k) |g| + eps)
     steps = np.array([-lr * g / (np.sqrt(k) * np.abs(g) + eps) for k in range(1, 6)])
-    check_trajectory(check, path, np.cumsum(steps, axis=0), "AdaGrad(lr=0.1, eps=0.01), constant g")
+    inside = np.array([-lr * g / np.sqrt(k * g ** 2 + eps) for k in range(1, 6)])
+    check_trajectory(check, path, np.cumsum(steps, axis=0), "AdaGrad(lr=0.1, eps=0.01), constant g",
+                     {EPS_INSIDE: np.cumsum(inside, axis=0)})
     check.close(opt.caches[0], 5 * g ** 2, "AdaGrad.caches[0] after 5 steps: the sum of g^2")
 
 
@@ -270,7 +277,10 @@ def test_rmsprop_worked_example(kata, check):
     # first step with rho = 0.75: cache = 0.25 g^2, sqrt = |g| / 2, step = 2 lr sign(g) (eps = 0)
     path, _ = run(kata, "RMSprop", [1.0, 1.0], lambda w, k: np.array([4.0, -1.0]), 1,
                   lr=0.1, eps=0.0, rho=0.75)
-    check.close(path[0], [0.8, 1.2], "p.data after RMSprop(lr=0.1, rho=0.75, eps=0) with g = [4, -1]")
+    swapped = 1.0 - 0.1 * np.sign([4.0, -1.0]) / np.sqrt(0.75)  # cache = 0.75 g^2
+    check.close(path[0], [0.8, 1.2], "p.data after RMSprop(lr=0.1, rho=0.75, eps=0) with g = [4, -1]",
+                suspects={"rho and (1 - rho) are swapped: the new g^2 gets the weight (1 - rho), "
+                          "the old cache rho": swapped})
 
 
 @pytest.mark.exercise("06.4")
@@ -279,7 +289,12 @@ def test_rmsprop_constant_gradient_closed_form(kata, check):
     path, opt = run(kata, "RMSprop", np.zeros(3), lambda w, k: g, 5, lr=lr, rho=rho, eps=eps)
     # cache_k = (1 - rho^k) g^2: the leaky average of a constant approaches g^2
     steps = np.array([-lr * g / (np.sqrt(1 - rho ** k) * np.abs(g) + eps) for k in range(1, 6)])
-    check_trajectory(check, path, np.cumsum(steps, axis=0), "RMSprop(lr=0.01, rho=0.5, eps=0.01), constant g")
+    inside = np.array([-lr * g / np.sqrt((1 - rho ** k) * g ** 2 + eps) for k in range(1, 6)])
+    no_rho = np.array([-lr * g / (np.sqrt(k * (1 - rho)) * np.abs(g) + eps) for k in range(1, 6)])
+    check_trajectory(check, path, np.cumsum(steps, axis=0), "RMSprop(lr=0.01, rho=0.5, eps=0.01), constant g",
+                     {EPS_INSIDE: np.cumsum(inside, axis=0),
+                      "the cache never forgets: cache + (1 - rho) * g^2 drops the factor rho on "
+                      "the old cache (cache = rho * cache + (1 - rho) * g^2)": np.cumsum(no_rho, axis=0)})
     check.close(opt.caches[0], (1 - rho ** 5) * g ** 2, "RMSprop.caches[0] after 5 steps: (1 - rho^5) g^2")
 
 
@@ -314,12 +329,18 @@ def test_adam_shape_and_step_count(kata, check):
 def test_adam_first_step_is_lr_per_entry(kata, check):
     path, _ = run(kata, "Adam", [1.0, 1.0, 1.0], lambda w, k: np.array([5.0, -0.01, 0.3]), 1,
                   lr=0.1, eps=0.0)
-    check.true(np.all(np.isfinite(path[0])),
-               "p.data is not finite after Adam's first step",
-               "bias correction divides by 1 - beta^t: count t from 1 (t = iterations + 1), not 0")
+    finite = np.isfinite(path[0])
+    check.true(np.all(finite), "p.data is not finite after Adam's first step",
+               "bias correction divides by 1 - beta^t: count t from 1 (t = iterations + 1), not 0"
+               if not finite.any() else
+               "only the entry with a negative gradient broke: a square root of a negative v? "
+               "v averages g ** 2, not g" if finite.tolist() == [True, False, True] else "")
+    g = np.array([5.0, -0.01, 0.3])
+    uncorrected = 1.0 - 0.1 * (0.1 * g) / np.sqrt(0.001 * g ** 2)  # m = 0.1 g, v = 0.001 g^2
     check.close(path[0], [0.9, 1.1, 0.9],
                 "p.data after Adam's first step (lr=0.1, eps=0): bias-corrected, each entry moves by lr",
-                rtol=1e-9)
+                rtol=1e-9, suspects={"there is no bias correction (m_hat = m / (1 - beta_1^t), "
+                                     "v_hat = v / (1 - beta_2^t))": uncorrected})
 
 
 @pytest.mark.exercise("06.5")
@@ -328,7 +349,9 @@ def test_adam_constant_gradient_closed_form(kata, check):
     g, lr, eps = np.array([2.0, -0.5, 1e-3]), 0.01, 1e-3
     path, opt = run(kata, "Adam", np.zeros(3), lambda w, k: g, 5, lr=lr, eps=eps)
     steps = np.arange(1, 6)[:, None] * (-lr * g / (np.abs(g) + eps))
-    check_trajectory(check, path, steps, "Adam(lr=0.01, eps=1e-3), constant g (bias-corrected steps are all equal)")
+    inside = np.arange(1, 6)[:, None] * (-lr * g / np.sqrt(g ** 2 + eps))
+    check_trajectory(check, path, steps, "Adam(lr=0.01, eps=1e-3), constant g (bias-corrected steps are all equal)",
+                     {EPS_INSIDE: inside})
     check.close(opt.m[0], (1 - 0.9 ** 5) * g, "Adam.m[0] after 5 steps (stored without bias correction)")
     check.close(opt.v[0], (1 - 0.999 ** 5) * g ** 2, "Adam.v[0] after 5 steps (stored without bias correction)")
 

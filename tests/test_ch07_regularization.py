@@ -319,3 +319,13 @@ def test_dropout_backward_one_example_and_3d(kata, check, rng, shape):
     dx = kata.dropout_backward(dout, cache)
     check.gradients(lambda x: kata.dropout_forward(x, 0.4, np.random.default_rng(8))[0], {"x": x}, {"x": dx},
                     dout, f"dropout on a {shape} array (the same mask in forward and backward)")
+
+
+# ---------------------------------------------------------------- stateful modules (issue 10 §1)
+@pytest.mark.exercise("07.5")
+def test_dropout_module_in_eval_mode_answers_the_same_twice(kata, check, rng):
+    layer = kata.Dropout(0.5, np.random.default_rng(1))
+    layer.eval()
+    x = rng.normal(size=(4, 6))
+    out = check.deterministic(lambda: layer.forward(x), "Dropout.forward(x) in eval mode")
+    check.close(out, x, "Dropout.forward(x) in eval mode (nothing dropped, nothing rescaled)")

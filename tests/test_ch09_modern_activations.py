@@ -239,7 +239,9 @@ def test_swish_forward_shape(kata, check, rng):
 def test_swish_forward_beta_zero_halves(kata, check):
     # sigmoid(0) = 1/2, so with beta = 0 Swish is x / 2
     out, _ = kata.swish_forward(np.array([-4.0, 0.0, 2.0, 6.0]), 0.0)
-    check.close(out, [-2.0, 0.0, 1.0, 3.0], "swish_forward(x, beta=0)")
+    check.close(out, [-2.0, 0.0, 1.0, 3.0], "swish_forward(x, beta=0)",
+                suspects={"beta is not applied: x * sigmoid(x) ignores beta (sigmoid(beta * x))":
+                          swish_oracle([-4.0, 0.0, 2.0, 6.0], 1.0)})
 
 
 @pytest.mark.exercise("09.6")

@@ -54,7 +54,13 @@ def test_batchnorm_forward_by_hand(kata, check):
     x = np.array([[1.0, 10.0], [3.0, 10.0]])
     out, _ = kata.batchnorm_forward(x, np.array([2.0, 5.0]), np.array([0.5, -1.0]), eps=1e-5)
     a = 2.0 / np.sqrt(1.0 + 1e-5)
-    check.close(out, [[0.5 - a, -1.0], [0.5 + a, -1.0]], "batchnorm_forward of a 2 x 2 batch")
+    outside, unbiased = 2.0 / (1.0 + 1e-5), 2.0 / np.sqrt(2.0 + 1e-5)  # sqrt(var) + eps; var / (B - 1)
+    check.close(out, [[0.5 - a, -1.0], [0.5 + a, -1.0]], "batchnorm_forward of a 2 x 2 batch",
+                suspects={"the denominator is var + eps = 1 + eps, not sqrt(var + eps): eps is added "
+                          "outside the square root (sqrt(var) + eps), or the square root is missing "
+                          "(with var = 1 here both give this)": [[0.5 - outside, -1.0], [0.5 + outside, -1.0]],
+                          "the variance is the unbiased one (/ (B - 1)); normalizing uses the "
+                          "biased one (/ B)": [[0.5 - unbiased, -1.0], [0.5 + unbiased, -1.0]]})
 
 
 @pytest.mark.exercise("10.1")
@@ -154,8 +160,14 @@ def test_running_stats_by_hand(kata, check):
     # batch [1, 3]: mean 2, unbiased var ((1-2)^2 + (3-2)^2) / (2-1) = 2
     new_mean, new_var = kata.update_running_stats(np.zeros(1), np.ones(1), np.array([[1.0], [3.0]]),
                                                   momentum=0.1)
-    check.close(new_mean, [0.2], "running_mean after one step (0.9 * 0 + 0.1 * 2)")
-    check.close(new_var, [1.1], "running_var after one step (0.9 * 1 + 0.1 * 2, unbiased batch var)")
+    check.close(new_mean, [0.2], "running_mean after one step (0.9 * 0 + 0.1 * 2)",
+                suspects={"the weights are swapped: momentum * running + (1 - momentum) * batch; "
+                          "the new batch gets the weight momentum": [1.8]})
+    check.close(new_var, [1.1], "running_var after one step (0.9 * 1 + 0.1 * 2, unbiased batch var)",
+                suspects={"the batch variance is the biased one (/ B); the running estimate uses "
+                          "the unbiased one (/ (B - 1))": [1.0],
+                          "the weights are swapped: momentum * running + (1 - momentum) * batch; "
+                          "the new batch gets the weight momentum": [1.9]})
 
 
 @pytest.mark.exercise("10.3")
@@ -202,7 +214,9 @@ def test_batchnorm_inference_uses_running_stats(kata, check, rng):
     out = kata.batchnorm_inference(x, gamma, beta, r_mean, r_var, eps=0.01)
     out = check.shape(out, (5, 3), "out of batchnorm_inference")
     check.close(out, gamma * (x - r_mean) / np.sqrt(r_var + 0.01) + beta,
-                "batchnorm_inference (eps = 0.01 inside the square root)", batch_size=5)
+                "batchnorm_inference (eps = 0.01 inside the square root)", batch_size=5,
+                suspects={"eps is added outside the square root (sqrt(var) + eps); it belongs "
+                          "inside": gamma * (x - r_mean) / (np.sqrt(r_var) + 0.01) + beta})
 
 
 @pytest.mark.exercise("10.4")
@@ -226,7 +240,10 @@ def test_module_training_updates_running_stats(kata, check, rng):
     m = MOMENTUM
     mean = (1 - m) * ((1 - m) * 0.0 + m * x1.mean(0)) + m * x2.mean(0)
     var = (1 - m) * ((1 - m) * 1.0 + m * x1.var(0, ddof=1)) + m * x2.var(0, ddof=1)
-    check.close(bn.running_mean, mean, "bn.running_mean after two training batches")
+    inverted = m * (m * 0.0 + (1 - m) * x1.mean(0)) + (1 - m) * x2.mean(0)
+    check.close(bn.running_mean, mean, "bn.running_mean after two training batches",
+                suspects={"the weights are swapped: momentum * running + (1 - momentum) * batch "
+                          "(pass momentum on as it is)": inverted})
     check.close(bn.running_var, var, "bn.running_var after two training batches")
 
 
@@ -260,11 +277,11 @@ def test_module_uses_its_own_eps(kata, check, rng):
     bn = kata.BatchNorm(3, eps=0.5)  # a large eps, so ignoring it shows
     x = rng.normal(size=(6, 3))
     check.close(bn.forward(x), bn_oracle(x, 1.0, 0.0, eps=0.5),
-                "BatchNorm(3, eps=0.5).forward in training mode (pass self.eps on)", batch_size=6)
+                "BatchNorm(3, eps=0.5).forward in training mode (with eps = 0.5)", batch_size=6)
     mean, var = np.array(bn.running_mean, dtype=float), np.array(bn.running_var, dtype=float)
     bn.eval()
     check.close(bn.forward(x), (x - mean) / np.sqrt(var + 0.5),
-                "BatchNorm(3, eps=0.5).forward in eval mode (pass self.eps on)", batch_size=6)
+                "BatchNorm(3, eps=0.5).forward in eval mode (with eps = 0.5)", batch_size=6)
 
 
 # ---------------------------------------------------------------- 10.6 per-channel forward
@@ -369,3 +386,14 @@ def test_batchnorm2d_with_large_offsets(kata, check, rng):
     out, _ = kata.batchnorm2d_forward(x, gamma, beta)
     check.close(out, bn2d_oracle(x, gamma, beta), "batchnorm2d_forward of channels near 1e4 (two-pass "
                 "variance: mean(x^2) - mean(x)^2 cancels catastrophically there)")
+
+
+# ---------------------------------------------------------------- stateful modules (issue 10 §1)
+@pytest.mark.exercise("10.5")
+def test_module_eval_answers_the_same_twice(kata, check, rng):
+    bn = kata.BatchNorm(3)
+    bn.forward(rng.normal(size=(8, 3)) * 2.0 + 1.0)
+    bn.eval()
+    x = rng.normal(size=(5, 3))
+    check.deterministic(lambda: bn.forward(x), "BatchNorm.forward(x) in eval mode (reads the "
+                        "running statistics, never updates them)")

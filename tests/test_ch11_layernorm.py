@@ -50,7 +50,13 @@ def test_layernorm_forward_by_hand(kata, check):
     x = np.array([[1.0, 3.0], [5.0, 5.0]])
     out, _ = kata.layernorm_forward(x, np.array([2.0, 1.0]), np.array([0.0, 0.5]))
     a = 1.0 / np.sqrt(1.0 + 1e-5)
-    check.close(out, [[-2.0 * a, 0.5 + a], [0.0, 0.5]], "layernorm_forward of [[1, 3], [5, 5]]")
+    outside, unbiased = 1.0 / (1.0 + 1e-5), 1.0 / np.sqrt(2.0 + 1e-5)  # sqrt(var) + eps; var / (C - 1)
+    check.close(out, [[-2.0 * a, 0.5 + a], [0.0, 0.5]], "layernorm_forward of [[1, 3], [5, 5]]",
+                suspects={"the denominator is var + eps = 1 + eps, not sqrt(var + eps): eps is added "
+                          "outside the square root (sqrt(var) + eps), or the square root is missing "
+                          "(with var = 1 here both give this)": [[-2.0 * outside, 0.5 + outside], [0.0, 0.5]],
+                          "the variance is the unbiased one (/ (C - 1)); LayerNorm uses the biased "
+                          "one (/ C)": [[-2.0 * unbiased, 0.5 + unbiased], [0.0, 0.5]]})
 
 
 @pytest.mark.exercise("11.1")

@@ -5,9 +5,13 @@ of one chapter::
 
     from grader.author.mistakes import mistake
 
-    @mistake("01.1", "forgets to add the bias")
+    @mistake("01.1", "forgets to add the bias", cause="bias")
     def neuron_output(inputs, weights, bias):
         return float(np.dot(inputs, weights))
+
+``cause`` (optional; a key of ``grader/author/causes.py``, or a tuple of keys) says what the
+failure message shown for the mistake should name; ``kata verify`` checks that it names it, or
+at least guesses no other cause.
 
 ``kata verify`` swaps each one into a fresh load of the reference, runs the exercise's graded
 tests against it, and fails if every test still passes: a mistake that no test rejects means
@@ -22,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from grader.author.causes import CAUSES, unknown_causes
+
 
 @dataclass(frozen=True)
 class Mistake:
@@ -29,6 +35,7 @@ class Mistake:
     description: str
     replacement: Callable
     origin: str  # "mistakes/ch01_neurons.py:12", for messages
+    causes: tuple[str, ...] = ()  # keys of grader.author.causes.CAUSES
 
     @property
     def key(self) -> str:
@@ -41,13 +48,19 @@ _REGISTRY: list[Mistake] = []
 LOAD_ERRORS: dict[str, str] = {}  # mistakes file name -> why it could not be imported
 
 
-def mistake(exercise: str, description: str) -> Callable[[Callable], Callable]:
+def mistake(exercise: str, description: str,
+            cause: str | tuple[str, ...] = ()) -> Callable[[Callable], Callable]:
     """Register the decorated function (or method) as a wrong body for ``exercise``."""
+    causes = (cause,) if isinstance(cause, str) else tuple(cause)
+    unknown = unknown_causes(causes)
+    if unknown:
+        raise ValueError(f"mistake {exercise} {description!r}: unknown cause {unknown}; "
+                         f"known are {sorted(CAUSES)} (grader/author/causes.py)")
 
     def register(fn: Callable) -> Callable:
         code = fn.__code__
         origin = f"mistakes/{Path(code.co_filename).name}:{code.co_firstlineno}"
-        _REGISTRY.append(Mistake(exercise, description, fn, origin))
+        _REGISTRY.append(Mistake(exercise, description, fn, origin, causes))
         return fn
 
     return register

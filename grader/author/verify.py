@@ -11,6 +11,9 @@ It names every problem it finds:
 6. layering: chapter N imports only chapters < N and the provided plumbing;
 7. every exercise's docstring shows a worked example (whose truth ``grader/tests/test_docs.py``
    checks against the reference).
+   exercise has at least one catalogued mistake; a mistake that declares its cause
+   (``cause=``) is shown with a message that names it, or at least guesses no other cause;
+6. layering: chapter N imports only chapters < N and the provided plumbing.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 
 from grader.manifest import Manifest
 from grader.author.examples import missing_examples
+from grader.author.causes import guesses, judge
 from grader.author.mistakes import LOAD_ERRORS, catalog_by_exercise
 from grader.testing.runner import run_pytest
 from grader.author.stubgen import generate_all
@@ -125,7 +129,7 @@ def check_behaviour(manifest: Manifest, stubs: dict[Path, str],
         if not catalog.get(ex.id):
             problems.append(f"{ex.id} has no catalogued mistake in mistakes/{ex.module}.py")
     known = {ex.id for ch in selected for ex in ch.exercises}
-    rejected = 0
+    rejected, named, declared = 0, 0, 0
     for ex_id, entries in catalog.items():
         if ex_id not in known:
             if ex_id[:2] not in {ch.id for ch in manifest.chapters}:
@@ -138,12 +142,24 @@ def check_behaviour(manifest: Manifest, stubs: dict[Path, str],
                                 f"{len(runs)} tests of {ex_id}: add a test that rejects it")
             elif runs:
                 rejected += 1
+                shown = next(r["message"] for r in runs if r["status"] not in ("passed", "skipped"))
+                if entry.causes:
+                    declared += 1
+                    verdict = judge(shown, entry.causes)
+                    named += verdict == "named"
+                    if verdict == "wrong":
+                        problems.append(
+                            f"{entry.origin}: mistake {ex_id} \"{entry.description}\" (cause "
+                            f"{', '.join(entry.causes)}) is shown with a wrong guess: "
+                            f"{guesses(shown)[0]!r}; make the guess right or silent")
     counts = {
         "tests": len(by_target["solutions"]),
         "reference passes": sum(r["status"] == "passed" for r in by_target["solutions"]),
         "stubs reject": sum(r["status"] != "passed" for r in by_target["stubs"]),
         "mistakes": sum(len(v) for k, v in catalog.items() if k in known),
         "mistakes rejected": rejected,
+        "causes declared": declared,
+        "causes named": named,
     }
     return problems, counts
 
@@ -172,5 +188,7 @@ def verify(manifest: Manifest, selectors: list[str] = (), echo=print) -> int:
         echo(f"  {counts['tests']} graded tests: {counts['reference passes']} pass on the reference, "
              f"{counts['stubs reject']} fail on the stubs; {counts['mistakes rejected']} of "
              f"{counts['mistakes']} catalogued mistakes rejected")
+        echo(f"  causes: {counts['causes named']} of {counts['causes declared']} mistakes that "
+             "declare a cause are shown with it named (none with a wrong guess allowed)")
     echo("verify: all checks passed" if not problems else f"verify: {len(problems)} problem(s)")
     return len(problems)

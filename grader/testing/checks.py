@@ -10,10 +10,12 @@ A failure reads like::
 
     01.1 One neuron: neuron_output(inputs, weights, bias) is wrong
       worst entry [2]: got 4.5, expected 2.3 (error 2.2, allowed 2.3e-07)
-      likely cause: every entry is off by the same constant: check the bias
+      pattern: every entry is off by the same constant 2.2
       next: read docs/ch01_neurons.md, or run `kata hint 01.1`
 
-Tolerances come from the exercise's manifest entry; tests do not scatter their own.
+A "likely cause:" line appears only when its pattern explains the whole error; otherwise a
+"pattern:" line states what is seen (``fingerprints.py``). Tolerances come from the exercise's
+manifest entry; tests do not scatter their own.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from typing import Callable
 
 import numpy as np
 
-from grader.testing.fingerprints import diagnose
+from grader.testing import ledger
+from grader.testing.fingerprints import Diagnosis, diagnose
 from grader.testing.gradcheck import numerical_gradient
+from grader.testing.values import same_value
 from grader.manifest import Exercise
 
 
@@ -70,7 +74,7 @@ class Checker:
         if arr.shape != expected_shape:
             hint = diagnose(arr, np.zeros(expected_shape))
             self.fail(f"{quantity} has shape {arr.shape}, expected {expected_shape}",
-                      f"likely cause: {hint}" if hint else "")
+                      f"{hint.label}: {hint}" if hint else "")
         return arr
 
     def close(self, value, expected, quantity: str, *, rtol: float | None = None,
@@ -83,6 +87,7 @@ class Checker:
         """
         __tracebackhide__ = True
         expected = np.asarray(expected, dtype=float)
+        called = ledger.lookup(value)  # the call that returned `value`, if the test made it
         arr = self.shape(value, expected.shape, quantity)
         rtol = self.exercise.rtol if rtol is None else rtol
         atol = self.exercise.atol if atol is None else atol
@@ -95,24 +100,25 @@ class Checker:
                                                     -np.inf)), arr.shape) if arr.ndim else ()
         index = tuple(int(i) for i in index)
         where = f"entry [{', '.join(map(str, index))}]" if arr.ndim else "value"
-        hint = diagnose(arr, expected, batch_size=batch_size)
+        hint = diagnose(arr, expected, batch_size=batch_size,
+                        context=called[1] if called else None)
         for description, wrong in (suspects or {}).items():
             wrong = np.asarray(wrong, dtype=float)
             if wrong.shape == arr.shape and np.allclose(arr, wrong, rtol=1e-9, atol=1e-12):
-                hint = f"this is exactly what you get when {description}"
+                hint = Diagnosis(f"this is exactly what you get when {description}")
                 break
+        cause = f"{hint.label}: {hint}" if hint else ""
         if arr.size == 1:
             self.fail(f"{quantity} is wrong",
                       f"got {arr[index]:.8g}, expected {expected[index]:.8g} "
-                      f"(error {error[index]:.3g}, allowed {allowed[index]:.3g})",
-                      f"likely cause: {hint}" if hint else "")
+                      f"(error {error[index]:.3g}, allowed {allowed[index]:.3g})", cause)
         self.fail(
             f"{quantity} is wrong ({int(bad.sum())} of {arr.size} entries off)",
             f"worst {where}: got {arr[index]:.8g}, expected {expected[index]:.8g} "
             f"(error {error[index]:.3g}, allowed {allowed[index]:.3g})",
             f"got      {_fmt(arr)}" if arr.size <= 12 else "",
             f"expected {_fmt(expected)}" if arr.size <= 12 else "",
-            f"likely cause: {hint}" if hint else "",
+            cause,
         )
 
     def true(self, condition: bool, headline: str, *details: str) -> None:
@@ -160,3 +166,33 @@ class Checker:
             self.close(analytic[name], numeric, f"gradient d{name} of {quantity}",
                        rtol=self.exercise.grad_rtol, atol=self.exercise.grad_atol,
                        batch_size=batch_size)
+
+    def deterministic(self, call: Callable[[], object], quantity: str) -> object:
+        """``call()`` twice gives the same answer: no state kept between calls.
+
+        The call contracts repeat cheap plain functions by themselves; use this for methods
+        and for calls that take objects (``lambda: model.forward(x)`` in eval mode).
+        """
+        __tracebackhide__ = True
+        first, second = call(), call()
+        same = same_value(first, second)
+        self.true(same, f"{quantity}: calling it twice gave different answers",
+                  f"first: {_fmt(first) if not isinstance(first, tuple) else first}",
+                  f"second: {_fmt(second) if not isinstance(second, tuple) else second}",
+                  "something keeps state between calls (a global, a default argument such as "
+                  "cache=[], or an attribute changed where only a read belongs)")
+        return first
+
+    def steps_once(self, obj, step: Callable[[], object], counter: str, quantity: str,
+                   by: int = 1) -> None:
+        """One ``step()`` moves ``obj.<counter>`` by exactly ``by``: state changes once per step."""
+        __tracebackhide__ = True
+        before = getattr(obj, counter)
+        step()
+        after = getattr(obj, counter)
+        self.true(after == before + by,
+                  f"{quantity}: {counter} went from {before} to {after} in one step, expected "
+                  f"{before + by}",
+                  f"state changes exactly once per step: `self.{counter} += {by}` once, at the "
+                  "end of the step, and nowhere else")
+

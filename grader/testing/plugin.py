@@ -23,6 +23,8 @@ import numpy as np
 import pytest
 
 from grader.testing.checks import Checker, KataAssertion
+from grader.testing.contract_messages import explain_exception
+from grader.testing.contracts import install as install_contracts
 from grader.manifest import Exercise, Manifest, load_manifest
 from grader.author.mistakes import catalog_by_exercise
 from grader.author.stubgen import STUB_MESSAGE
@@ -223,7 +225,12 @@ def kata(request, kata_target, monkeypatch):
     if (_target_of(request.node), exercise.id) in state.timed_out:
         # One runaway loop per exercise is enough to wait for.
         pytest.fail(NOT_RUN.format(exercise.id), pytrace=False)
-    return kata_target.load(exercise, monkeypatch, inject_prereqs=state.inject)
+    module = kata_target.load(exercise, monkeypatch, inject_prereqs=state.inject)
+    # Every call the test makes into the exercise's code is checked against the contracts
+    # (grader/testing/contracts.py): arguments unchanged, no aliasing, dtype, repeatable.
+    install_contracts(module, exercise, state.manifest, monkeypatch,
+                      remote=not isinstance(kata_target, TreeTarget))
+    return module
 
 
 @pytest.fixture
@@ -251,7 +258,7 @@ def _stub_origin(excinfo, root: Path) -> tuple[str, str] | None:
     return match.group(1), f"{shown}:{entry.lineno + 1}"
 
 
-def _message(excinfo, root: Path) -> str:
+def _message(excinfo, root: Path, exercise: Exercise | None = None) -> str:
     if isinstance(excinfo.value, KataAssertion):
         return str(excinfo.value)
     if isinstance(excinfo.value, SyntaxError):
@@ -262,14 +269,25 @@ def _message(excinfo, root: Path) -> str:
         return f"SyntaxError in {shown}, line {err.lineno}: {err.msg}{line}"
     text = f"{type(excinfo.value).__name__}: {excinfo.value}".strip()
     where = _code_location(excinfo, root)
+    if exercise is not None and not isinstance(excinfo.value, (AssertionError, ExerciseTimeout)):
+        explained = explain_exception(excinfo.value, exercise, where,
+                                      _code_location(excinfo, root, source=True))
+        if explained:
+            return explained
     return f"{text}\n  raised at {where}" if where else text
 
 
-def _code_location(excinfo, root: Path) -> str | None:
-    """"exercises/chNN_x.py:LINE" of the innermost frame in the code under test, if any."""
+def _code_location(excinfo, root: Path, source: bool = False) -> str | None:
+    """"exercises/chNN_x.py:LINE" of the innermost frame in the code under test, if any
+    (with ``source``: the text of that line)."""
     for entry in reversed(excinfo.traceback):
         path = Path(str(entry.path))
-        if path.is_relative_to(root / "exercises") or path.is_relative_to(root / "solutions"):
+        if any(path.is_relative_to(root / d) for d in ("exercises", "solutions", "mistakes")):
+            if source:
+                try:
+                    return str(entry.statement).strip().splitlines()[0]
+                except Exception:  # noqa: BLE001 - no source to show
+                    return None
             return f"{path.relative_to(root)}:{entry.lineno + 1}"
     return None
 
@@ -303,7 +321,7 @@ def pytest_runtest_makereport(item, call):
     status, message = ("skipped", str(report.longrepr[-1])) if report.skipped else ("passed", "")
     if report.failed:
         status = "failed" if report.when == "call" else "error"
-        message = _message(call.excinfo, state.manifest.root) if call.excinfo else ""
+        message = _message(call.excinfo, state.manifest.root, exercise) if call.excinfo else ""
         if report.when == "setup" and (_target_of(item), exercise.id) in state.timed_out:
             status, message = "timeout", NOT_RUN.format(exercise.id)
         elif call.excinfo is not None and call.excinfo.errisinstance(ExerciseTimeout):

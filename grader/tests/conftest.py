@@ -59,8 +59,9 @@ def kata_cli():
 
     def run(root: Path, *args: str, timeout: float = 120) -> tuple[int, str]:
         env = {k: v for k, v in os.environ.items() if k != "KATA_ROOT"}
-        # The grader package under test (this checkout's, also when the installed script
-        # belongs to another checkout, as in a git worktree); the folder kata runs in is not.
+        # The grader package under test is this checkout's, also when the console script was
+        # installed from another one (a worktree next to main); the copy's folder stays off
+        # sys.path either way.
         env["PYTHONPATH"] = str(REPO)
         proc = subprocess.run([*command, *args], cwd=root, env=env,
                               capture_output=True, text=True, timeout=timeout)

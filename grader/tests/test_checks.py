@@ -84,3 +84,27 @@ def test_gradients_catch_a_wrong_backward(check):
     text = failure(lambda: check.gradients(forward, {"x": x, "w": w}, {"x": g @ w.T, "w": x.T @ g / 4},
                                            g, "x @ w", batch_size=4))
     assert "gradient dw of x @ w" in text and "batch size" in text
+
+
+def test_deterministic_names_state_kept_between_calls(check):
+    calls = []
+
+    def stateful():
+        calls.append(1)
+        return np.array([len(calls)], dtype=float)
+
+    text = failure(lambda: check.deterministic(stateful, "f(x)"))
+    assert "calling it twice gave different answers" in text and "cache=[]" in text
+    check.deterministic(lambda: np.ones(2), "f(x)")
+
+
+def test_steps_once_names_a_counter_bumped_twice(check):
+    class Opt:
+        iterations = 0
+
+        def step(self):
+            self.iterations += 2
+
+    opt = Opt()
+    text = failure(lambda: check.steps_once(opt, opt.step, "iterations", "Opt.step()"))
+    assert "iterations went from 0 to 2 in one step, expected 1" in text

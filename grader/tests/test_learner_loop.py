@@ -159,3 +159,21 @@ def test_a_failing_prerequisite_is_named_when_the_exercise_itself_is_right(repo_
     code, out = kata_cli(root, "check", "02.5")
     assert code == 1
     assert "your 02.5 is right, and the problem is in code it calls" in out
+
+
+def test_a_broken_contract_and_an_exception_teach_in_kata_check(repo_copy, kata_cli):
+    """The call contracts run on the learner's own code: an in-place change is named, and an
+    error inside the learner's function shows its line and what it usually means."""
+    root = repo_copy()
+    body = reference_body(root, "layer_output").replace(
+        "return weights @ inputs + biases", "biases += weights @ inputs\n    return biases")
+    assert "biases +=" in body
+    put_body(root, "01.2", body)
+    code, out = kata_cli(root, "check", "01.2")
+    assert code == 1
+    assert "layer_output changed its argument `biases` in place" in out and "copy" in out
+    put_body(root, "01.3", "    return inputs @ weights + biases\n")  # forgets the transpose
+    code, out = kata_cli(root, "check", "01.3")
+    assert code == 1
+    assert "raised ValueError" in out and "exercises/ch01_neurons.py:" in out
+    assert "matrix product" in out
