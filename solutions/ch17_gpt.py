@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from .ch06_optimizers import Adam  # noqa: F401 - re-exported for train_step's callers
 from .ch11_layernorm import LayerNorm, layernorm_forward
 from .ch13_embeddings import Embedding, PositionalEmbedding
 from .ch14_attention import attention_forward, causal_mask
@@ -64,7 +65,7 @@ def sequence_ce_backward(dloss: float, cache: tuple) -> np.ndarray:
     ### BEGIN SOLUTION
     dlogits = probs.copy()
     np.put_along_axis(dlogits, safe[..., None], np.take_along_axis(probs, safe[..., None], -1) - 1, -1)
-    return dlogits * (counted[..., None] * (dloss / n))
+    return dlogits * counted[..., None] * (dloss / n)          # ignored rows: exactly 0
     ### END SOLUTION
 
 
@@ -268,3 +269,20 @@ def generate(model: GPT, ids: np.ndarray, n_new: int, rng: np.random.Generator,
             logits, cache = model.decode_step(token, cache)
     return np.concatenate(out, axis=1)
     ### END SOLUTION
+
+
+def train_step(model: GPT, optimizer, ids: np.ndarray, targets: np.ndarray, max_norm: float = 1.0,
+               lr: float | None = None) -> float:
+    """Provided: one update (loss, backward, global clipping, optimizer step); returns the loss.
+    ``optimizer`` is chapter 06's (e.g. Adam(model.parameters())); ``lr`` overrides its rate."""
+    model.zero_grad()
+    loss, cache = sequence_ce_forward(model.forward(ids), targets)
+    model.backward(sequence_ce_backward(1.0, cache))
+    params = model.parameters()
+    clipped, _ = clip_grad_norm([p.grad for p in params], max_norm)
+    for p, g in zip(params, clipped):
+        p.grad = g
+    if lr is not None:
+        optimizer.lr = lr
+    optimizer.step()
+    return loss
