@@ -94,7 +94,7 @@ def gelu_tanh_forward(x: np.ndarray) -> tuple[np.ndarray, tuple]:
     x: any shape; returns (out, cache) with cache = (x, tanh(u)).
     """
     ### BEGIN SOLUTION
-    u = SQRT_2_OVER_PI * (x + GELU_TANH_COEF * x ** 3)
+    u = SQRT_2_OVER_PI * (x + GELU_TANH_COEF * (x * x * x))  # x ** 3 is ~100x slower in float32
     t = np.tanh(u)
     return 0.5 * x * (1.0 + t), (x, t)
     ### END SOLUTION
