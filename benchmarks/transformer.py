@@ -11,8 +11,7 @@ process. A plain script, not a test (nothing runs on import, pytest never collec
 The torch side is built from the same primitives (F.layer_norm, F.scaled_dot_product_attention,
 tanh GELU, F.cross_entropy, clip_grad_norm_, torch.optim.Adam), eager mode with autograd, with
 the same number of threads (default 1: fair and stable on a shared machine). Prints median CPU
-times,
-the ratio reference/torch, and where the reference's time goes (cProfile, top functions).
+times, the ratio reference/torch, and where the reference's time goes (cProfile, top functions).
 """
 
 from __future__ import annotations

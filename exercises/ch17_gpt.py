@@ -184,14 +184,15 @@ def generate(model: GPT, ids: np.ndarray, n_new: int, rng: np.random.Generator,
              temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
     """Continue the prompts ids: (B, T0) by n_new tokens -> (B, T0 + n_new), using
     model.decode_step (the KV cache: feed the prompt one position at a time, then each sampled
-    token) and sample_next. T0 + n_new must not exceed model.block_size.
+    token) and sample_next. The last new token is never fed back, so T0 + n_new - 1 must not
+    exceed model.block_size.
 
     >>> generate(GPT(5, 4, 8, 2, 1, np.random.default_rng(0)), np.array([[1]]), 2,
     ...          np.random.default_rng(0)).shape
     (1, 3)
     """
-    if ids.shape[1] < 1 or ids.shape[1] + n_new > model.block_size:
-        raise ValueError(f"generate: need 1 <= T0 and T0 + n_new <= block_size = "
+    if ids.shape[1] < 1 or ids.shape[1] + n_new - 1 > model.block_size:
+        raise ValueError(f"generate: need 1 <= T0 and T0 + n_new - 1 <= block_size = "
                          f"{model.block_size}, got T0 = {ids.shape[1]}, n_new = {n_new}")
     # TODO(17.10): Generation with the KV cache. Stuck? `kata hint 17.10`
     raise NotImplementedError("Exercise 17.10: generate is not written yet")

@@ -57,8 +57,8 @@ def ffn_backward_no_gelu(dout, cache):
     x, W1, W2, a, gelu_cache = cache
     _, _, _, dW2, db2 = reference_ffn_backward(dout, cache)
     dh = dout @ W2.T
-    C, H = W1.shape
-    return dh @ W1.T, x.reshape(-1, C).T @ dh.reshape(-1, H), dh.reshape(-1, H).sum(0), dW2, db2
+    C, F = W1.shape
+    return dh @ W1.T, x.reshape(-1, C).T @ dh.reshape(-1, F), dh.reshape(-1, F).sum(0), dW2, db2
 
 
 @mistake("16.2", "float32 turned into float64 in backward")

@@ -13,7 +13,7 @@ itself un-normalized (the original Transformer normalized after the addition: po
 
 The position-wise feed-forward network applies the same two-layer MLP to every position:
 
-    ffn(x) = gelu(x @ W1 + b1) @ W2 + b2     W1: (C, H)  b1: (H,)  W2: (H, C)  b2: (C,), H = 4C
+    ffn(x) = gelu(x @ W1 + b1) @ W2 + b2     W1: (C, F)  b1: (F,)  W2: (F, C)  b2: (C,), F = 4C
 
 with the tanh form of GELU (chapter 09), as GPT-2 does. Kernels preserve the input dtype.
 """
@@ -33,8 +33,8 @@ from .core import Module, Parameter
 def ffn_forward(x: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray,
                 b2: np.ndarray) -> tuple[np.ndarray, tuple]:
     """Position-wise feed-forward: out = gelu_tanh(x @ W1 + b1) @ W2 + b2.
-    x: (..., C) (usually (B, T, C))   W1: (C, H)   b1: (H,)   W2: (H, C)   b2: (C,)
-    returns (out: like x, cache = (x, W1, W2, a, gelu_cache)), a = gelu_tanh(h): (..., H) and
+    x: (..., C) (usually (B, T, C))   W1: (C, F)   b1: (F,)   W2: (F, C)   b2: (C,)
+    returns (out: like x, cache = (x, W1, W2, a, gelu_cache)), a = gelu_tanh(h): (..., F) and
     gelu_cache the cache of ch09's gelu_tanh_forward. out has x's dtype.
 
     >>> x = np.array([[1.0, -1.0]])
@@ -42,10 +42,10 @@ def ffn_forward(x: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray,
     array([[ 1.3412, -0.1588]])
     """
     if x.shape[-1] != W1.shape[0] or W1.shape[1] != W2.shape[0] or W2.shape[1] != x.shape[-1]:
-        raise ValueError(f"ffn_forward: x (..., C), W1 (C, H), W2 (H, C) expected, got x "
+        raise ValueError(f"ffn_forward: x (..., C), W1 (C, F), W2 (F, C) expected, got x "
                          f"{x.shape}, W1 {W1.shape}, W2 {W2.shape}")
     ### BEGIN SOLUTION
-    h = x @ W1 + b1                          # (..., H): matmul acts on the last axis only
+    h = x @ W1 + b1                          # (..., F): matmul acts on the last axis only
     a, gelu_cache = gelu_tanh_forward(h)
     a = a.astype(x.dtype, copy=False)        # an older ch09 may compute in float64
     out = a @ W2 + b2                        # (..., C)
@@ -57,7 +57,7 @@ def ffn_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, ...]:
     """(dx, dW1, db1, dW2, db2) for ffn_forward; dout: like x.
 
     The same W1, W2 serve every position, so their gradients sum over the batch AND time:
-    flatten the leading axes to rows first (x2: (N, C), N = B * T), then it is chapter 05:
+    flatten the leading axes to rows first (x2: (B*T, C)), then it is chapter 05:
 
         dW2 = a2.T @ dout2     db2 = sum of dout2 rows     da = dout @ W2.T
         dh = gelu_tanh_backward(da, gelu_cache)
@@ -65,14 +65,14 @@ def ffn_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, ...]:
     """
     x, W1, W2, a, gelu_cache = cache
     ### BEGIN SOLUTION
-    C, H = W1.shape
-    dout2 = dout.reshape(-1, C)                                      # (N, C)
-    dW2 = a.reshape(-1, H).T @ dout2                                 # (H, N) @ (N, C)
+    C, F = W1.shape
+    dout2 = dout.reshape(-1, C)                                      # (B*T, C)
+    dW2 = a.reshape(-1, F).T @ dout2                                 # (F, B*T) @ (B*T, C)
     db2 = dout2.sum(axis=0)
-    da = dout @ W2.T                                                 # (..., H)
+    da = dout @ W2.T                                                 # (..., F)
     dh = gelu_tanh_backward(da, gelu_cache).astype(x.dtype, copy=False)
-    dh2 = dh.reshape(-1, H)                                          # (N, H)
-    dW1 = x.reshape(-1, C).T @ dh2                                   # (C, N) @ (N, H)
+    dh2 = dh.reshape(-1, F)                                          # (B*T, F)
+    dW1 = x.reshape(-1, C).T @ dh2                                   # (C, B*T) @ (B*T, F)
     db1 = dh2.sum(axis=0)
     dx = dh @ W1.T                                                   # (..., C)
     return dx, dW1, db1, dW2, db2
