@@ -85,13 +85,14 @@ def attention_forward(q: np.ndarray, k: np.ndarray, v: np.ndarray,
     ### BEGIN SOLUTION
     scale = 1.0 / math.sqrt(q.shape[-1])              # a Python float keeps q's dtype
     scores = (q @ k.swapaxes(-1, -2)) * scale         # (..., Tq, Tk)
-    if mask is None:
-        weights, _ = softmax_forward(scores)
-    else:
+    if mask is not None:
         has_key = mask.any(axis=-1, keepdims=True)    # (..., Tq, 1): False for a fully-masked row
-        scores = np.where(mask, scores, -np.inf)      # exp(-inf) = 0: hidden keys get weight 0
-        scores = np.where(has_key, scores, 0.0)       # no row of only -inf: no 0/0
-        weights = softmax_forward(scores)[0] * has_key  # ...and such a row's weights become 0
+        # exp(-inf) = 0: hidden keys get weight 0. A fully-masked row keeps its raw (finite)
+        # scores instead of a row of only -inf (0/0 = NaN); its weights are zeroed below.
+        scores = np.where(mask | ~has_key, scores, -np.inf)
+    weights, _ = softmax_forward(scores)              # (..., Tq, Tk), over the keys
+    if mask is not None and not has_key.all():
+        weights = weights * has_key                   # the rule: a fully-masked row gets weights 0
     out = weights @ v                                 # (..., Tq, Dv)
     return out, (q, k, v, weights)
     ### END SOLUTION
