@@ -133,7 +133,7 @@ class GPT(Module):
     def decode_step(self, ids_t: np.ndarray, cache: dict | None = None) -> tuple[np.ndarray, dict]:
         """One new token per row, ids_t: (B,), at position pos = cache["pos"] (0 if cache is None).
         returns (logits: (B, V), new cache {"pos": pos + 1, "k": [...], "v": [...]}), one (B, H,
-        pos + 1, D) key and value array per block; equal to forward(all tokens so far)[:, -1].
+        pos + 1, Dh) key and value array per block; equal to forward(all tokens so far)[:, -1].
         Eval mode (no dropout); calls kernels only, so no module's cache changes.
 
         >>> model = GPT(5, 4, 8, 2, 1, np.random.default_rng(0))
@@ -150,13 +150,13 @@ class GPT(Module):
 
 def block_step(block: TransformerBlock, x: np.ndarray, k_past: np.ndarray | None,
                v_past: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One block on the newest position only. x: (B, 1, C); k_past, v_past: (B, H, t, D) or None.
+    """One block on the newest position only. x: (B, 1, C); k_past, v_past: (B, H, t, Dh) or None.
     Appends this position's key and value (computed from ln1(x), like in MHA) along the time
     axis, lets its query attend to all t + 1 of them (no mask: all are in the past), and applies
     the output projection, the residuals and the FFN as TransformerBlock.forward does. Use
     the kernels (layernorm_forward, ffn_forward), not the modules: a module's forward would
     overwrite the cache that its backward needs.
-    returns (out: (B, 1, C), k: (B, H, t + 1, D), v: (B, H, t + 1, D)).
+    returns (out: (B, 1, C), k: (B, H, t + 1, Dh), v: (B, H, t + 1, Dh)).
 
     >>> block = TransformerBlock(4, 2, np.random.default_rng(0))
     >>> [a.shape for a in block_step(block, np.ones((1, 1, 4)), None, None)]

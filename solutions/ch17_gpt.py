@@ -165,7 +165,7 @@ class GPT(Module):
     def decode_step(self, ids_t: np.ndarray, cache: dict | None = None) -> tuple[np.ndarray, dict]:
         """One new token per row, ids_t: (B,), at position pos = cache["pos"] (0 if cache is None).
         returns (logits: (B, V), new cache {"pos": pos + 1, "k": [...], "v": [...]}), one (B, H,
-        pos + 1, D) key and value array per block; equal to forward(all tokens so far)[:, -1].
+        pos + 1, Dh) key and value array per block; equal to forward(all tokens so far)[:, -1].
         Eval mode (no dropout); calls kernels only, so no module's cache changes.
 
         >>> model = GPT(5, 4, 8, 2, 1, np.random.default_rng(0))
@@ -192,13 +192,13 @@ class GPT(Module):
 
 def block_step(block: TransformerBlock, x: np.ndarray, k_past: np.ndarray | None,
                v_past: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One block on the newest position only. x: (B, 1, C); k_past, v_past: (B, H, t, D) or None.
+    """One block on the newest position only. x: (B, 1, C); k_past, v_past: (B, H, t, Dh) or None.
     Appends this position's key and value (computed from ln1(x), like in MHA) along the time
     axis, lets its query attend to all t + 1 of them (no mask: all are in the past), and applies
     the output projection, the residuals and the FFN as TransformerBlock.forward does. Use
     the kernels (layernorm_forward, ffn_forward), not the modules: a module's forward would
     overwrite the cache that its backward needs.
-    returns (out: (B, 1, C), k: (B, H, t + 1, D), v: (B, H, t + 1, D)).
+    returns (out: (B, 1, C), k: (B, H, t + 1, Dh), v: (B, H, t + 1, Dh)).
 
     >>> block = TransformerBlock(4, 2, np.random.default_rng(0))
     >>> [a.shape for a in block_step(block, np.ones((1, 1, 4)), None, None)]
@@ -207,13 +207,13 @@ def block_step(block: TransformerBlock, x: np.ndarray, k_past: np.ndarray | None
     ### BEGIN SOLUTION
     a, H = block.attn, block.n_heads
     h = layernorm_forward(x, block.ln1.gamma.data, block.ln1.beta.data)[0]    # (B, 1, C)
-    q = split_heads(h @ a.Wq.data + a.bq.data, H)                             # (B, H, 1, D)
+    q = split_heads(h @ a.Wq.data + a.bq.data, H)                             # (B, H, 1, Dh)
     k = split_heads(h @ a.Wk.data + a.bk.data, H)
     v = split_heads(h @ a.Wv.data + a.bv.data, H)
     if k_past is not None:
-        k = np.concatenate([k_past, k], axis=2)                               # (B, H, t + 1, D)
+        k = np.concatenate([k_past, k], axis=2)                               # (B, H, t + 1, Dh)
         v = np.concatenate([v_past, v], axis=2)
-    attended, _ = attention_forward(q, k, v)                                  # (B, H, 1, D)
+    attended, _ = attention_forward(q, k, v)                                  # (B, H, 1, Dh)
     x = x + merge_heads(attended) @ a.Wo.data + a.bo.data                     # (B, 1, C)
     h = layernorm_forward(x, block.ln2.gamma.data, block.ln2.beta.data)[0]
     f = block.ffn
