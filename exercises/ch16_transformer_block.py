@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ch02_dense import init_xavier
 from .ch07_regularization import Dropout
 from .ch09_modern_activations import gelu_tanh_backward, gelu_tanh_forward
 from .ch11_layernorm import LayerNorm
@@ -74,12 +73,13 @@ def to_dtype(module: Module, dtype) -> Module:
 
 
 class FeedForward(Module):
-    """Provided: ffn_forward/ffn_backward as a module with Parameters W1, b1, W2, b2."""
+    """Provided: ffn_forward/ffn_backward as a module with Parameters W1, b1, W2, b2.
+    Weights start as N(0, 1/fan_in), biases at 0."""
 
     def __init__(self, dim: int, hidden: int, rng: np.random.Generator):
-        self.W1 = Parameter(init_xavier(rng, dim, hidden))
+        self.W1 = Parameter(rng.standard_normal((dim, hidden)) / np.sqrt(dim))
         self.b1 = Parameter(np.zeros(hidden))
-        self.W2 = Parameter(init_xavier(rng, hidden, dim))
+        self.W2 = Parameter(rng.standard_normal((hidden, dim)) / np.sqrt(hidden))
         self.b2 = Parameter(np.zeros(dim))
 
     def forward(self, x: np.ndarray) -> np.ndarray:
