@@ -58,6 +58,10 @@ def ffn_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, ...]:
         dW2 = a2.T @ dout2     db2 = sum of dout2 rows     da = dout @ W2.T
         dh = gelu_tanh_backward(da, gelu_cache)
         dW1 = x2.T @ dh2       db1 = sum of dh2 rows       dx = dh @ W1.T
+
+    >>> _, cache = ffn_forward(np.ones((2, 3, 2)), np.eye(2), np.zeros(2), np.eye(2), np.zeros(2))
+    >>> ffn_backward(np.ones((2, 3, 2)), cache)[4]      # db2: summed over all 2 * 3 positions
+    array([6., 6.])
     """
     x, W1, W2, a, gelu_cache = cache
     # TODO(16.2): Position-wise feed-forward backward. Stuck? `kata hint 16.2`
