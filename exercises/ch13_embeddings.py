@@ -135,7 +135,17 @@ class Embedding(Module):
 
     def backward(self, dout: np.ndarray) -> None:
         """Add dW into ``self.W.grad`` (accumulate: the table may be used twice, e.g. tied to the
-        output layer in chapter 17). Token ids are integers: there is no gradient to return."""
+        output layer in chapter 17). Token ids are integers: there is no gradient to return.
+
+        >>> layer = Embedding(3, 2, np.random.default_rng(0))
+        >>> _ = layer.forward(np.array([[1, 1]]))
+        >>> layer.backward(np.ones((1, 2, 2))) is None
+        True
+        >>> layer.W.grad
+        array([[0., 0.],
+               [2., 2.],
+               [0., 0.]])
+        """
         # TODO(13.6): Embedding module backward. Stuck? `kata hint 13.6`
         raise NotImplementedError("Exercise 13.6: Embedding.backward is not written yet")
 

@@ -92,6 +92,12 @@ def mha_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, dict]:
     so for the output:  dmerged = dout @ Wo^T; split dmerged into heads (the inverse of merging),
     attention_backward gives dq, dk, dv per head; merge each back to (B, T, C). x feeds all three
     projections, so dx = dq @ Wq^T + dk @ Wk^T + dv @ Wv^T (a value used three times).
+
+    >>> p = {n: np.eye(2) if n[0] == "W" else np.zeros(2) for n in PARAM_NAMES}
+    >>> x = np.array([[[1.0, 2.0], [3.0, 4.0]]])
+    >>> dx, grads = mha_backward(np.ones((1, 2, 2)), mha_forward(x, p, n_heads=2)[1])
+    >>> grads["bo"], list(grads) == list(PARAM_NAMES)
+    (array([2., 2.]), True)
     """
     x, params, n_heads, attn_cache, merged = cache
     # TODO(15.4): Multi-head attention backward. Stuck? `kata hint 15.4`
@@ -126,6 +132,14 @@ class MultiHeadAttention(Module):
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """dx: (B, T, C); adds each parameter's gradient into its ``.grad`` (+, not =)."""
+        """dx: (B, T, C); adds each parameter's gradient into its ``.grad`` (+, not =).
+
+        >>> layer = MultiHeadAttention(4, 2, np.random.default_rng(0))
+        >>> _ = layer.forward(np.ones((1, 3, 4)))
+        >>> layer.backward(np.ones((1, 3, 4))).shape
+        (1, 3, 4)
+        >>> layer.bo.grad
+        array([3., 3., 3., 3.])
+        """
         # TODO(15.5): MultiHeadAttention module backward. Stuck? `kata hint 15.5`
         raise NotImplementedError("Exercise 15.5: MultiHeadAttention.backward is not written yet")

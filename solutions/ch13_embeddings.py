@@ -152,7 +152,17 @@ class Embedding(Module):
 
     def backward(self, dout: np.ndarray) -> None:
         """Add dW into ``self.W.grad`` (accumulate: the table may be used twice, e.g. tied to the
-        output layer in chapter 17). Token ids are integers: there is no gradient to return."""
+        output layer in chapter 17). Token ids are integers: there is no gradient to return.
+
+        >>> layer = Embedding(3, 2, np.random.default_rng(0))
+        >>> _ = layer.forward(np.array([[1, 1]]))
+        >>> layer.backward(np.ones((1, 2, 2))) is None
+        True
+        >>> layer.W.grad
+        array([[0., 0.],
+               [2., 2.],
+               [0., 0.]])
+        """
         ### BEGIN SOLUTION
         self.W.grad = self.W.grad + embedding_backward(dout, self.cache)
         return None

@@ -115,6 +115,11 @@ def attention_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
     "^T" swaps the last two axes only. The mask needs no special case: a hidden key has weight
     0, and softmax_backward multiplies by the weights, so its dscores is 0 (and a fully-masked
     row passes no gradient at all).
+
+    >>> cache = attention_forward(np.eye(2), np.eye(2), np.eye(2))[1]
+    >>> attention_backward(np.ones((2, 2)), cache)[2]  # dv: each key's total weight, per column
+    array([[1., 1.],
+           [1., 1.]])
     """
     q, k, v, weights = cache
     ### BEGIN SOLUTION
