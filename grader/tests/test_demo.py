@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -25,9 +27,10 @@ def test_demo_on_untouched_stubs_names_the_exercise(repo_copy, kata_cli, tmp_pat
     assert "not started" in out and "--solutions" in out and "Traceback" not in out
 
 
+@pytest.mark.timeout(240)  # ~5 s of CPU, but a loaded shared machine stretches the wall clock
 def test_gpt_demo_on_the_reference_ends_with_metrics(tmp_path, kata_cli):
     code, out = kata_cli(REPO, "demo", "gpt", "--solutions", "--seed", "1", "--steps", "30",
-                         "--every", "10", "--out", str(tmp_path))
+                         "--every", "10", "--out", str(tmp_path), timeout=230)
     assert code == 0, out
     lines = out.strip().splitlines()
     assert sum(line.startswith("step") for line in lines) == 3  # steps 10, 20, 30
@@ -39,6 +42,7 @@ def test_gpt_demo_on_the_reference_ends_with_metrics(tmp_path, kata_cli):
         assert Path(path).is_file()
 
 
+@pytest.mark.timeout(120)
 def test_gpt_demo_on_untouched_stubs_names_the_exercise(repo_copy, kata_cli, tmp_path):
     root = repo_copy(chapters=tuple(f"{i:02d}" for i in range(1, 18)))
     code, out = kata_cli(root, "demo", "gpt", "--steps", "2", "--out", str(tmp_path / "runs"))
