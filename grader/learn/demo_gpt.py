@@ -199,6 +199,10 @@ def run(manifest, args) -> int:
     root = manifest.root
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
+    if not (root / folder / "__init__.py").is_file():
+        print(f"kata demo: this copy has no {folder}/ folder"
+              f"{' (a student release has no reference)' if args.solutions else ''}", file=sys.stderr)
+        return 1
     load_package(root / folder, folder)
     ch17 = importlib.import_module(f"{folder}.ch17_gpt")
     rng = np.random.default_rng(args.seed)
