@@ -6,8 +6,10 @@ A plain script, not a test (pytest never collects it: nothing runs on import):
     python benchmarks/attention.py [--batch 32] [--seq 32] [--dim 64] [--heads 4] [--repeats 200]
                                    [--threads 1]
 
-Prints the median time of one forward + backward for each side and the ratio reference/torch
-(below 1: the NumPy reference is faster). PyTorch runs eagerly with autograd, as in training.
+Prints the median CPU time (time.process_time) of one forward + backward for each side and the
+ratio reference/torch (below 1: the NumPy reference is faster). CPU time, not wall time: on a
+shared, oversubscribed machine a step that waits for a core would be charged for the wait.
+PyTorch runs eagerly with autograd, as in training.
 
 Each comparison runs twice: with the C library's default malloc, then (on Linux/glibc) with
 mallopt raising the mmap and trim thresholds. By default glibc serves every array above 128 KiB
@@ -62,9 +64,9 @@ def median_seconds(step, repeats: int, warmup: int = 10) -> float:
         step()
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         step()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return statistics.median(times)
 
 
@@ -125,7 +127,7 @@ def main(argv=None) -> None:
         sys.exit("benchmarks/attention.py compares with PyTorch: pip install torch")
     torch.set_num_threads(args.threads)
     B, T, C, H = args.batch, args.seq, args.dim, args.heads
-    print(f"float32, B={B} T={T} C={C} H={H}, causal mask, forward + backward, median of {args.repeats}; "
+    print(f"float32, B={B} T={T} C={C} H={H}, causal mask, forward + backward, median CPU time of {args.repeats}; "
           f"numpy {np.__version__}, torch {torch.__version__} ({torch.get_num_threads()} thread(s) each); "
           f"load average {os.getloadavg()[0]:.1f}")
     rng = np.random.default_rng(0)

@@ -89,7 +89,8 @@ def test_attention_forward_matches_loops(kata, check, rng, masking):
     out, cache = kata.attention_forward(q, k, v, mask=mask)
     expected, expected_w = attention_oracle(q, k, v, mask)
     sm = np.exp(q @ k.swapaxes(-1, -2) / math.sqrt(6))
-    check.close(kata.attention_weights(cache), expected_w, f"attention weights ({masking} mask), each row over the keys",
+    check.close(kata.attention_weights(cache), expected_w,
+                f"attention weights ({masking} mask), each row over the keys",
                 suspects={"the scores are not divided by sqrt(D)": attention_oracle(q * math.sqrt(6), k, v, mask)[1],
                           "the softmax runs over the QUERY axis (-2); it must run over the keys (-1)":
                           sm / sm.sum(axis=-2, keepdims=True) * (True if mask is None else mask)})
@@ -152,7 +153,8 @@ def test_attention_forward_float32(kata, check, rng):
     q, k, v = qkv(rng, (2, 2), Tq=6, Tk=6, D=8)
     out64 = check.array(kata.attention_forward(q, k, v, mask=tril(6))[0], "attention_forward")
     out32 = kata.attention_forward(q.astype(np.float32), k.astype(np.float32), v.astype(np.float32), mask=tril(6))[0]
-    check.true(getattr(out32, "dtype", None) == np.float32, "attention_forward on float32 q, k, v should return float32",
+    check.true(getattr(out32, "dtype", None) == np.float32,
+               "attention_forward on float32 q, k, v should return float32",
                f"it returned {getattr(out32, 'dtype', type(out32).__name__)}: a float64 constant or array crept in")
     check.close(out32, out64, "attention_forward in float32 vs float64", rtol=1e-5, atol=1e-5)
 

@@ -105,7 +105,8 @@ def test_mha_forward_matches_heads_one_by_one(kata, check, rng, causal):
                 mha_oracle(x, one_scale, 3, mask),
                 "the heads are merged with a bare reshape: transpose (B, H, T, Dh) -> (B, T, H, Dh) first":
                 mha_oracle(x, p, 3, mask, naive_merge=True),
-                "the output projection Wo, bo is missing": mha_oracle(x, {**p, "Wo": np.eye(6), "bo": np.zeros(6)}, 3, mask)}
+                "the output projection Wo, bo is missing":
+                mha_oracle(x, {**p, "Wo": np.eye(6), "bo": np.zeros(6)}, 3, mask)}
     if causal:
         suspects["the mask is not passed on to the attention"] = mha_oracle(x, p, 3, None)
     check.close(result[0], mha_oracle(x, p, 3, mask), f"mha_forward with 3 heads ({'causal' if causal else 'no'} mask)",
