@@ -97,9 +97,11 @@ class GPT(Module):
         self.block_size = block_size
         self.tok_emb = Embedding(vocab_size, dim, rng)
         self.pos_emb = PositionalEmbedding(block_size, dim, rng)
-        self.blocks = [TransformerBlock(dim, n_heads, rng, hidden, dropout) for _ in range(n_layers)]
+        self.blocks = [TransformerBlock(dim, n_heads, rng, hidden, dropout)
+                       for _ in range(n_layers)]
         self.ln_f = LayerNorm(dim)
-        self.W_head = None if tie_weights else Parameter(0.02 * rng.standard_normal((dim, vocab_size)))
+        self.W_head = (None if tie_weights
+                       else Parameter(0.02 * rng.standard_normal((dim, vocab_size))))
         to_dtype(self, dtype)
 
     def head_weight(self) -> np.ndarray:
@@ -114,7 +116,8 @@ class GPT(Module):
         (1, 3, 5)
         """
         if ids.ndim != 2 or ids.shape[1] > self.block_size:
-            raise ValueError(f"ids must be (B, T) with T <= block_size = {self.block_size}, got {ids.shape}")
+            raise ValueError(f"ids must be (B, T) with T <= block_size = {self.block_size}, "
+                             f"got {ids.shape}")
         # TODO(17.5): GPT forward. Stuck? `kata hint 17.5`
         raise NotImplementedError("Exercise 17.5: GPT.forward is not written yet")
 

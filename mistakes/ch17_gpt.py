@@ -1,4 +1,4 @@
-"""Chapter 17 mistakes: the GPT, its loss, its training helpers and its decoding, as learners get them wrong."""
+"""Chapter 17 mistakes: the GPT, its loss, training helpers and decoding, as learners get them wrong."""
 
 import math
 
@@ -128,7 +128,7 @@ def forward_no_positions(self, ids):
     return self.x_f @ self.head_weight()
 
 
-@mistake("17.6", "tied weights updated from one path only (the head's gradient is assigned, then overwritten)")
+@mistake("17.6", "tied weights updated from one path only (the head's gradient never reaches tok_emb.W)")
 def backward(self, dlogits):
     C, V = self.head_weight().shape
     dW_head = self.x_f.reshape(-1, C).T @ dlogits.reshape(-1, V)
@@ -275,5 +275,6 @@ def generate(model, ids, n_new, rng, temperature=1.0, top_k=None):
     for _ in range(n_new):
         token = reference_sample(logits, rng, temperature, top_k)
         out.append(token[:, None])
-        logits, cache = model.decode_step(token, cache) if cache["pos"] < model.block_size else (logits, cache)
+        if cache["pos"] < model.block_size:
+            logits, cache = model.decode_step(token, cache)
     return np.concatenate(out, axis=1)

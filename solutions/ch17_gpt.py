@@ -64,7 +64,8 @@ def sequence_ce_backward(dloss: float, cache: tuple) -> np.ndarray:
     probs, safe, counted, n = cache
     ### BEGIN SOLUTION
     dlogits = probs.copy()
-    np.put_along_axis(dlogits, safe[..., None], np.take_along_axis(probs, safe[..., None], -1) - 1, -1)
+    at_target = np.take_along_axis(probs, safe[..., None], axis=-1)        # (B, T, 1)
+    np.put_along_axis(dlogits, safe[..., None], at_target - 1.0, axis=-1)
     return dlogits * counted[..., None] * (dloss / n)          # ignored rows: exactly 0
     ### END SOLUTION
 
@@ -113,9 +114,11 @@ class GPT(Module):
         self.block_size = block_size
         self.tok_emb = Embedding(vocab_size, dim, rng)
         self.pos_emb = PositionalEmbedding(block_size, dim, rng)
-        self.blocks = [TransformerBlock(dim, n_heads, rng, hidden, dropout) for _ in range(n_layers)]
+        self.blocks = [TransformerBlock(dim, n_heads, rng, hidden, dropout)
+                       for _ in range(n_layers)]
         self.ln_f = LayerNorm(dim)
-        self.W_head = None if tie_weights else Parameter(0.02 * rng.standard_normal((dim, vocab_size)))
+        self.W_head = (None if tie_weights
+                       else Parameter(0.02 * rng.standard_normal((dim, vocab_size))))
         to_dtype(self, dtype)
 
     def head_weight(self) -> np.ndarray:
@@ -130,7 +133,8 @@ class GPT(Module):
         (1, 3, 5)
         """
         if ids.ndim != 2 or ids.shape[1] > self.block_size:
-            raise ValueError(f"ids must be (B, T) with T <= block_size = {self.block_size}, got {ids.shape}")
+            raise ValueError(f"ids must be (B, T) with T <= block_size = {self.block_size}, "
+                             f"got {ids.shape}")
         ### BEGIN SOLUTION
         x = self.pos_emb.forward(self.tok_emb.forward(ids))      # (B, T, C)
         mask = causal_mask(ids.shape[1])

@@ -63,7 +63,8 @@ def make_block(kata, seed=0, dropout=0.0, **kwargs):
     for name in PARAMS:
         value = np.array(param(block, name).data, dtype=np.float64)
         if name.startswith("ln"):
-            value = rng.uniform(0.5, 1.5, size=value.shape) if "gamma" in name else rng.normal(size=value.shape)
+            value = (rng.uniform(0.5, 1.5, size=value.shape) if "gamma" in name
+                     else rng.normal(size=value.shape))
         elif name.endswith(("bq", "bk", "bv", "bo", "b1", "b2")):
             value = 0.3 * rng.normal(size=value.shape)
         param(block, name).data = value
@@ -93,7 +94,8 @@ def test_ffn_forward_shapes(kata, check, rng):
 @pytest.mark.exercise("16.1")
 def test_ffn_forward_by_hand(kata, check):
     # W1 = W2 = I: out = gelu_tanh(x) + b2; gelu_tanh(1) = 0.8412, gelu_tanh(-1) = -0.1588
-    out, _ = kata.ffn_forward(np.array([[1.0, -1.0]]), np.eye(2), np.zeros(2), np.eye(2), np.array([0.5, 0.0]))
+    out, _ = kata.ffn_forward(np.array([[1.0, -1.0]]), np.eye(2), np.zeros(2), np.eye(2),
+                              np.array([0.5, 0.0]))
     g = 0.5 * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * 1.044715))
     check.close(out, [[g + 0.5, g - 1.0]], "ffn_forward of x = [[1, -1]] with identity weights "
                 "(GELU in its tanh form, as GPT-2)",

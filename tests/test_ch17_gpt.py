@@ -95,7 +95,8 @@ def ce_oracle(logits, targets, ignore=-100):
 @pytest.mark.exercise("17.1")
 def test_sequence_ce_uniform_logits_give_log_v(kata, check):
     loss, _ = kata.sequence_ce_forward(np.zeros((2, 3, 7)), np.array([[1, 2, 3], [4, 5, 6]]))
-    check.true(isinstance(loss, float), f"sequence_ce_forward's loss is {type(loss).__name__}, expected a float")
+    check.true(isinstance(loss, float),
+               f"sequence_ce_forward's loss is {type(loss).__name__}, expected a float")
     check.close(loss, math.log(7), "loss of all-zero logits over V = 7 (every token has probability 1/7)")
 
 
@@ -159,7 +160,8 @@ def test_sequence_ce_backward_by_hand_and_zero_on_ignored(kata, check, rng):
 def test_sequence_ce_backward_keeps_float32(kata, check, rng):
     logits = rng.normal(size=(2, 3, 4)).astype(np.float32)
     d = kata.sequence_ce_backward(1.0, kata.sequence_ce_forward(logits, rng.integers(0, 4, (2, 3)))[1])
-    check.true(np.asarray(d).dtype == np.float32, f"float32 logits gave dlogits of dtype {np.asarray(d).dtype}")
+    check.true(np.asarray(d).dtype == np.float32,
+               f"float32 logits gave dlogits of dtype {np.asarray(d).dtype}")
 
 
 # ---------------------------------------------------------------- 17.3 clipping
@@ -212,7 +214,8 @@ def test_gpt_forward_matches_oracle(kata, check, rng, tied):
     model, p = make_gpt(kata, seed=1, tied=tied)
     ids = rng.integers(0, V, size=(2, 3))
     logits = check.shape(model.forward(ids), (2, 3, V), "GPT.forward(ids: (2, 3)), V = 5")
-    check.close(logits, gpt_oracle(ids, p, tied=tied)[0], f"GPT.forward logits ({'tied' if tied else 'untied'}"
+    check.close(logits, gpt_oracle(ids, p, tied=tied)[0],
+                f"GPT.forward logits ({'tied' if tied else 'untied'}"
                 " head): tok + pos embeddings, causal blocks, ln_f, head")
 
 
@@ -243,7 +246,8 @@ def test_gpt_float32_agrees_with_float64(kata, check, rng):
     ids = rng.integers(0, 11, size=(2, 4))
     out64 = kata.GPT(11, 4, 8, 2, 2, np.random.default_rng(4)).forward(ids)
     out32 = kata.GPT(11, 4, 8, 2, 2, np.random.default_rng(4), dtype=np.float32).forward(ids)
-    check.true(np.asarray(out32).dtype == np.float32, f"a float32 GPT returned {np.asarray(out32).dtype} logits")
+    check.true(np.asarray(out32).dtype == np.float32,
+               f"a float32 GPT returned {np.asarray(out32).dtype} logits")
     check.close(out32, out64, "GPT.forward in float32 vs float64", rtol=1e-4, atol=1e-5)
 
 
@@ -311,7 +315,8 @@ def test_greedy_and_small_temperature(kata, check, rng):
     gap = np.sort(logits, 1)[:, -1] - np.sort(logits, 1)[:, -2]
     cold = check.array(kata.sample_next(logits[gap > 0.05], np.random.default_rng(1), temperature=1e-3),
                        "sample_next")
-    check.close(cold, best[gap > 0.05], "sample_next with temperature 1e-3 (should equal argmax)", rtol=0, atol=0)
+    check.close(cold, best[gap > 0.05], "sample_next with temperature 1e-3 (should equal argmax)",
+                rtol=0, atol=0)
 
 
 @pytest.mark.exercise("17.7")
@@ -352,7 +357,8 @@ def test_sampling_uses_only_the_given_rng(kata, check):
     b = np.asarray(kata.sample_next(logits, np.random.default_rng(9), top_k=5))
     check.true(np.array_equal(a, b), "sample_next with two generators of the same seed gave different draws",
                "draw only from the rng argument, never from np.random's global functions")
-    check.true(len(set(a.tolist())) == 5, f"500 draws at temperature 1 from 5 kept tokens hit {len(set(a.tolist()))}")
+    check.true(len(set(a.tolist())) == 5,
+               f"500 draws at temperature 1 from 5 kept tokens hit {len(set(a.tolist()))}")
 
 
 # ---------------------------------------------------------------- 17.8 block_step
