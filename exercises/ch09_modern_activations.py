@@ -22,7 +22,7 @@ from .core import Module, Parameter
 
 ERF_TERMS = 100   # enough terms of the series below for float64 accuracy at |x| <= ERF_CLIP
 ERF_CLIP = 6.0    # 1 - erf(6) = 2e-17: below float64 resolution, so erf(x) = sign(x) beyond it
-SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
+SQRT_2_OVER_PI = float(np.sqrt(2.0 / np.pi))  # a Python float keeps float32 inputs float32
 GELU_TANH_COEF = 0.044715
 
 

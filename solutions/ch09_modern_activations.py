@@ -20,7 +20,7 @@ from .core import Module, Parameter
 
 ERF_TERMS = 100   # enough terms of the series below for float64 accuracy at |x| <= ERF_CLIP
 ERF_CLIP = 6.0    # 1 - erf(6) = 2e-17: below float64 resolution, so erf(x) = sign(x) beyond it
-SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
+SQRT_2_OVER_PI = float(np.sqrt(2.0 / np.pi))  # a Python float keeps float32 inputs float32
 GELU_TANH_COEF = 0.044715
 
 
@@ -110,7 +110,7 @@ def gelu_tanh_forward(x: np.ndarray) -> tuple[np.ndarray, tuple]:
     array([ 0.    ,  0.8412, 10.    ])
     """
     ### BEGIN SOLUTION
-    u = SQRT_2_OVER_PI * (x + GELU_TANH_COEF * x ** 3)
+    u = SQRT_2_OVER_PI * (x + GELU_TANH_COEF * (x * x * x))  # x ** 3 is ~100x slower in float32
     t = np.tanh(u)
     return 0.5 * x * (1.0 + t), (x, t)
     ### END SOLUTION

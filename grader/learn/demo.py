@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from grader.author.stubgen import STUB_MESSAGE
+from grader.learn import demo_gpt
 from grader.testing.targets import load_package
 
 # Each demo: data, network width, optimizer and loop settings. Tuned so the reference finishes
@@ -31,16 +32,21 @@ DEMOS = {
     "sine": dict(task="mse", n=1000, noise=0.05, hidden=64, lr=0.005, decay=1e-3, epochs=150,
                  batch_size=32, val_fraction=0.2),
 }
+# Demos with their own module: name -> module with add_arguments(parser) and run(manifest, args)
+OWN_MODULE = {"gpt": demo_gpt}
 
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("demo", help="train a network made of your code on toy data, with plots")
-    p.add_argument("name", choices=sorted(DEMOS), help="spiral (3-class classifier) or sine (regression)")
+    p.add_argument("name", choices=sorted([*DEMOS, *OWN_MODULE]),
+                   help="spiral (3-class classifier), sine (regression), gpt (a tiny GPT, Part III)")
     p.add_argument("--solutions", action="store_true", help="run the reference instead of your exercises/")
     p.add_argument("--seed", type=int, default=0, help="seed for the data, the weights and the shuffling")
     p.add_argument("--epochs", type=int, default=None, help="override the number of epochs")
     p.add_argument("--every", type=int, default=20, help="print progress every N epochs (default 20)")
     p.add_argument("--out", default=None, help="folder for plots and parameters (default: runs/)")
+    for module in OWN_MODULE.values():
+        module.add_arguments(p)
 
 
 def _load_chapter(manifest, use_reference: bool):
@@ -155,6 +161,8 @@ def cmd_demo(manifest, args) -> int:
     if "numpy" not in sys.modules:  # tiny matrices: one BLAS thread is several times faster
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(var, "1")
+    if args.name in OWN_MODULE:
+        return OWN_MODULE[args.name].run(manifest, args)
     cfg = dict(DEMOS[args.name])
     if args.epochs:
         cfg["epochs"] = args.epochs

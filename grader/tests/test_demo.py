@@ -1,8 +1,11 @@
 """`kata demo`: trains, reports progress, ends with one JSON line, and names unfinished work."""
 
 import json
+from pathlib import Path
 
-REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_spiral_demo_on_the_reference_ends_with_metrics(tmp_path, kata_cli):
@@ -20,5 +23,28 @@ def test_spiral_demo_on_the_reference_ends_with_metrics(tmp_path, kata_cli):
 def test_demo_on_untouched_stubs_names_the_exercise(repo_copy, kata_cli, tmp_path):
     root = repo_copy(chapters=("01", "02", "03", "04", "05", "06", "07", "08"))
     code, out = kata_cli(root, "demo", "sine", "--out", str(tmp_path / "runs"))
+    assert code == 1
+    assert "not started" in out and "--solutions" in out and "Traceback" not in out
+
+
+@pytest.mark.timeout(240)  # ~5 s of CPU, but a loaded shared machine stretches the wall clock
+def test_gpt_demo_on_the_reference_ends_with_metrics(tmp_path, kata_cli):
+    code, out = kata_cli(REPO, "demo", "gpt", "--solutions", "--seed", "1", "--steps", "30",
+                         "--every", "10", "--out", str(tmp_path), timeout=230)
+    assert code == 0, out
+    lines = out.strip().splitlines()
+    assert sum(line.startswith("step") for line in lines) == 3  # steps 10, 20, 30
+    metrics = json.loads(lines[-1])
+    assert {"demo": "gpt", "task": "sort", "seed": 1, "steps": 30}.items() <= metrics.items()
+    assert metrics["val_loss"] < 2.3 and 0.0 <= metrics["accuracy"] <= 1.0  # learning, not the band
+    assert "->" in out  # a few held-out strings and their generated answers
+    for path in metrics["plots"]:
+        assert Path(path).is_file()
+
+
+@pytest.mark.timeout(120)
+def test_gpt_demo_on_untouched_stubs_names_the_exercise(repo_copy, kata_cli, tmp_path):
+    root = repo_copy(chapters=tuple(f"{i:02d}" for i in range(1, 18)))
+    code, out = kata_cli(root, "demo", "gpt", "--steps", "2", "--out", str(tmp_path / "runs"))
     assert code == 1
     assert "not started" in out and "--solutions" in out and "Traceback" not in out

@@ -1,0 +1,280 @@
+"""Chapter 17 mistakes: the GPT, its loss, training helpers and decoding, as learners get them wrong."""
+
+import math
+
+import numpy as np
+
+from grader.author.mistakes import mistake
+from solutions.ch11_layernorm import layernorm_forward
+from solutions.ch14_attention import attention_forward, causal_mask
+from solutions.ch15_multihead_attention import merge_heads, split_heads
+from solutions.ch16_transformer_block import ffn_forward
+from solutions.ch17_gpt import block_step as reference_block_step
+from solutions.ch17_gpt import sequence_ce_forward as reference_ce_forward
+
+
+# ---------------------------------------------------------------- 17.1 / 17.2 sequence CE
+@mistake("17.1", "ignored positions counted in the mean (divides by B * T)")
+def sequence_ce_forward(logits, targets, ignore_index=-100):
+    loss, (probs, safe, counted, n) = reference_ce_forward(logits, targets, ignore_index)
+    return loss * n / counted.size, (probs, safe, counted, counted.size)
+
+
+@mistake("17.1", "no max-subtraction: exp overflows at large logits")
+def sequence_ce_forward_unstable(logits, targets, ignore_index=-100):
+    counted = targets != ignore_index
+    n = max(int(counted.sum()), 1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    safe = np.where(counted, targets, 0)
+    picked = np.take_along_axis(probs, safe[..., None], -1)[..., 0]
+    return -float((np.log(picked) * counted).sum()) / n, (probs, safe, counted, n)
+
+
+@mistake("17.1", "ignore_index never used: padding targets wrap around to the last class")
+def sequence_ce_forward_no_ignore(logits, targets, ignore_index=-100):
+    safe = np.mod(targets, logits.shape[-1])
+    return reference_ce_forward(logits, safe, ignore_index)
+
+
+@mistake("17.2", "ignored rows keep a gradient")
+def sequence_ce_backward(dloss, cache):
+    probs, safe, counted, n = cache
+    d = probs.copy()
+    np.put_along_axis(d, safe[..., None], np.take_along_axis(probs, safe[..., None], -1) - 1, -1)
+    return d * (dloss / n)
+
+
+@mistake("17.2", "gradient not divided by the number of counted positions")
+def sequence_ce_backward_sum(dloss, cache):
+    probs, safe, counted, n = cache
+    d = probs.copy()
+    np.put_along_axis(d, safe[..., None], np.take_along_axis(probs, safe[..., None], -1) - 1, -1)
+    return d * counted[..., None] * dloss
+
+
+# ---------------------------------------------------------------- 17.3 clipping
+@mistake("17.3", "per-parameter clipping: each array scaled by its own norm")
+def clip_grad_norm(grads, max_norm):
+    total = math.sqrt(sum(float(np.sum(g ** 2)) for g in grads))
+    return [g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-6)) for g in grads], total
+
+
+@mistake("17.3", "scale not capped at 1: small gradients are blown up to max_norm")
+def clip_grad_norm_uncapped(grads, max_norm):
+    total = math.sqrt(sum(float(np.sum(g ** 2)) for g in grads))
+    return [g * max_norm / (total + 1e-6) for g in grads], total
+
+
+@mistake("17.3", "total norm is the sum of the per-array norms")
+def clip_grad_norm_sum_of_norms(grads, max_norm):
+    total = sum(float(np.linalg.norm(g)) for g in grads)
+    return [g * min(1.0, max_norm / (total + 1e-6)) for g in grads], total
+
+
+# ---------------------------------------------------------------- 17.4 schedule
+@mistake("17.4", "warmup off by one: step / warmup_steps starts at 0")
+def lr_schedule(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
+    if step < warmup_steps:
+        return max_lr * step / warmup_steps
+    p = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
+    return min_lr + 0.5 * (max_lr - min_lr) * (1.0 + math.cos(math.pi * p))
+
+
+@mistake("17.4", "cosine not capped: the rate climbs again after total_steps")
+def lr_schedule_uncapped(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
+    if step < warmup_steps:
+        return max_lr * (step + 1) / warmup_steps
+    p = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+    return min_lr + 0.5 * (max_lr - min_lr) * (1.0 + math.cos(math.pi * p))
+
+
+@mistake("17.4", "cosine decays to 0, ignoring min_lr")
+def lr_schedule_no_min(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
+    if step < warmup_steps:
+        return max_lr * (step + 1) / warmup_steps
+    p = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
+    return 0.5 * max_lr * (1.0 + math.cos(math.pi * p))
+
+
+# ---------------------------------------------------------------- 17.5 / 17.6 GPT
+@mistake("17.5", "no causal mask in the blocks")
+def forward(self, ids):
+    x = self.pos_emb.forward(self.tok_emb.forward(ids))
+    for block in self.blocks:
+        x = block.forward(x)
+    self.x_f = self.ln_f.forward(x)
+    return self.x_f @ self.head_weight()
+
+
+@mistake("17.5", "no final LayerNorm")
+def forward_no_ln_f(self, ids):
+    x = self.pos_emb.forward(self.tok_emb.forward(ids))
+    mask = causal_mask(ids.shape[1])
+    for block in self.blocks:
+        x = block.forward(x, mask)
+    self.x_f = x
+    return x @ self.head_weight()
+
+
+@mistake("17.5", "positions forgotten")
+def forward_no_positions(self, ids):
+    x = self.tok_emb.forward(ids)
+    self.pos_emb.forward(x)
+    mask = causal_mask(ids.shape[1])
+    for block in self.blocks:
+        x = block.forward(x, mask)
+    self.x_f = self.ln_f.forward(x)
+    return self.x_f @ self.head_weight()
+
+
+@mistake("17.6", "tied weights updated from one path only (the head's gradient never reaches tok_emb.W)")
+def backward(self, dlogits):
+    C, V = self.head_weight().shape
+    dW_head = self.x_f.reshape(-1, C).T @ dlogits.reshape(-1, V)
+    if self.W_head is not None:
+        self.W_head.grad = self.W_head.grad + dW_head
+    dx = self.ln_f.backward(dlogits @ self.head_weight().T)
+    for block in reversed(self.blocks):
+        dx = block.backward(dx)
+    self.tok_emb.backward(self.pos_emb.backward(dx))
+
+
+@mistake("17.6", "blocks visited in forward order in backward")
+def backward_wrong_order(self, dlogits):
+    C, V = self.head_weight().shape
+    dW_head = self.x_f.reshape(-1, C).T @ dlogits.reshape(-1, V)
+    if self.W_head is None:
+        self.tok_emb.W.grad = self.tok_emb.W.grad + dW_head.T
+    else:
+        self.W_head.grad = self.W_head.grad + dW_head
+    dx = self.ln_f.backward(dlogits @ self.head_weight().T)
+    for block in self.blocks:
+        dx = block.backward(dx)
+    self.tok_emb.backward(self.pos_emb.backward(dx))
+
+
+@mistake("17.6", "head gradient uses only the last sequence of the batch")
+def backward_last_row(self, dlogits):
+    C, V = self.head_weight().shape
+    dW_head = self.x_f[-1].T @ dlogits[-1]
+    if self.W_head is None:
+        self.tok_emb.W.grad = self.tok_emb.W.grad + dW_head.T
+    else:
+        self.W_head.grad = self.W_head.grad + dW_head
+    dx = self.ln_f.backward(dlogits @ self.head_weight().T)
+    for block in reversed(self.blocks):
+        dx = block.backward(dx)
+    self.tok_emb.backward(self.pos_emb.backward(dx))
+
+
+# ---------------------------------------------------------------- 17.7 sampling
+def _draw(z, rng):
+    cdf = np.cumsum(np.exp(z - z.max(axis=-1, keepdims=True)), axis=-1)
+    return (cdf <= rng.random((z.shape[0], 1)) * cdf[:, -1:]).sum(axis=-1)
+
+
+@mistake("17.7", "top-k off by one: keeps the k + 1 largest")
+def sample_next(logits, rng, temperature=1.0, top_k=None):
+    if temperature == 0:
+        return logits.argmax(axis=-1)
+    z = logits / temperature
+    if top_k is not None:
+        z = np.where(z < np.sort(z, axis=-1)[:, -top_k - 1][:, None], -np.inf, z)
+    return _draw(z, rng)
+
+
+@mistake("17.7", "temperature applied to the probabilities (renormalized: no effect at all)")
+def sample_next_probs(logits, rng, temperature=1.0, top_k=None):
+    if temperature == 0:
+        return logits.argmax(axis=-1)
+    z = logits.copy()
+    if top_k is not None:
+        z = np.where(z < np.sort(z, axis=-1)[:, -top_k][:, None], -np.inf, z)
+    p = np.exp(z - z.max(-1, keepdims=True)) / temperature
+    return _draw(np.log(p), rng)
+
+
+@mistake("17.7", "multiplies the logits by the temperature")
+def sample_next_multiplied(logits, rng, temperature=1.0, top_k=None):
+    if temperature == 0:
+        return logits.argmax(axis=-1)
+    z = logits * temperature
+    if top_k is not None:
+        z = np.where(z < np.sort(z, axis=-1)[:, -top_k][:, None], -np.inf, z)
+    return _draw(z, rng)
+
+
+@mistake("17.7", "draws from np.random's global generator")
+def sample_next_global(logits, rng, temperature=1.0, top_k=None):
+    if temperature == 0:
+        return logits.argmax(axis=-1)
+    z = logits / temperature
+    if top_k is not None:
+        z = np.where(z < np.sort(z, axis=-1)[:, -top_k][:, None], -np.inf, z)
+    return _draw(z, np.random)
+
+
+# ---------------------------------------------------------------- 17.8 / 17.9 KV cache
+@mistake("17.8", "cache not extended: the new query sees only its own key")
+def block_step(block, x, k_past, v_past):
+    out, k, v = reference_block_step(block, x, None, None)
+    if k_past is not None:
+        k, v = np.concatenate([k_past, k], axis=2), np.concatenate([v_past, v], axis=2)
+    return out, k, v
+
+
+@mistake("17.8", "keys and values computed from x instead of ln1(x)")
+def block_step_unnormalized(block, x, k_past, v_past):
+    a, H = block.attn, block.n_heads
+    h = layernorm_forward(x, block.ln1.gamma.data, block.ln1.beta.data)[0]
+    q = split_heads(h @ a.Wq.data + a.bq.data, H)
+    k, v = split_heads(x @ a.Wk.data + a.bk.data, H), split_heads(x @ a.Wv.data + a.bv.data, H)
+    if k_past is not None:
+        k, v = np.concatenate([k_past, k], axis=2), np.concatenate([v_past, v], axis=2)
+    x = x + merge_heads(attention_forward(q, k, v)[0]) @ a.Wo.data + a.bo.data
+    h = layernorm_forward(x, block.ln2.gamma.data, block.ln2.beta.data)[0]
+    f = block.ffn
+    return x + ffn_forward(h, f.W1.data, f.b1.data, f.W2.data, f.b2.data)[0], k, v
+
+
+@mistake("17.9", "KV cache re-adds positions from 0 (every new token gets position 0)")
+def decode_step(self, ids_t, cache=None):
+    pos = 0 if cache is None else cache["pos"]
+    x = (self.tok_emb.W.data[ids_t] + self.pos_emb.P.data[0])[:, None, :]
+    keys, values = [], []
+    for i, block in enumerate(self.blocks):
+        past = (None, None) if cache is None else (cache["k"][i], cache["v"][i])
+        x, k, v = reference_block_step(block, x, *past)
+        keys.append(k)
+        values.append(v)
+    x_f = layernorm_forward(x[:, 0], self.ln_f.gamma.data, self.ln_f.beta.data)[0]
+    return x_f @ self.head_weight(), {"pos": pos + 1, "k": keys, "v": values}
+
+
+@mistake("17.9", "every block reads block 0's cache")
+def decode_step_shared_cache(self, ids_t, cache=None):
+    pos = 0 if cache is None else cache["pos"]
+    x = (self.tok_emb.W.data[ids_t] + self.pos_emb.P.data[pos])[:, None, :]
+    keys, values = [], []
+    for block in self.blocks:
+        past = (None, None) if cache is None else (cache["k"][0], cache["v"][0])
+        x, k, v = reference_block_step(block, x, *past)
+        keys.append(k)
+        values.append(v)
+    x_f = layernorm_forward(x[:, 0], self.ln_f.gamma.data, self.ln_f.beta.data)[0]
+    return x_f @ self.head_weight(), {"pos": pos + 1, "k": keys, "v": values}
+
+
+# ---------------------------------------------------------------- 17.10 generate
+@mistake("17.10", "the prompt's last token is skipped: generation starts from the wrong logits")
+def generate(model, ids, n_new, rng, temperature=1.0, top_k=None):
+    from solutions.ch17_gpt import sample_next as reference_sample
+    logits, cache = model.decode_step(ids[:, 0])
+    out = [ids]
+    for _ in range(n_new):
+        token = reference_sample(logits, rng, temperature, top_k)
+        out.append(token[:, None])
+        if cache["pos"] < model.block_size:
+            logits, cache = model.decode_step(token, cache)
+    return np.concatenate(out, axis=1)
