@@ -42,8 +42,8 @@ def conv_output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
 def conv2d_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int = 1,
                    padding: int = 0) -> tuple[np.ndarray, tuple]:
     """Cross-correlation. x: (B, C_in, H, W)   W: (C_out, C_in, KH, KW)   b: (C_out,)
-    returns (out: (B, C_out, H_out, W_out), cache = (x.shape, cols, W, stride, padding)),
-    cols: (C_in*KH*KW, B*H_out*W_out), every window of x_pad as one column (im2col).
+    returns (out: (B, C_out, H_out, W_out), cache = (x.shape, rows, W, stride, padding)),
+    rows: (B*H_out*W_out, KH*KW*C_in), every window of x_pad as one row (im2col, row-wise).
 
     >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
     >>> conv2d_forward(x, np.ones((1, 1, 2, 2)), np.zeros(1), stride=2)[0]
@@ -62,13 +62,12 @@ def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
 
         db[o]          = sum_{n, i, j} dout[n, o, i, j]
         dW[o, c, p, q] = sum_{n, i, j} dout[n, o, i, j] * x_pad[n, c, i*stride + p, j*stride + q]
-        dx_pad[n, c, y, z] = sum over every (o, i, j, p, q) with i*stride + p = y, j*stride + q = z
-                             of dout[n, o, i, j] * W[o, c, p, q]
+        dx_pad[n, c, i*stride + p, j*stride + q] += sum_o dout[n, o, i, j] * W[o, c, p, q]
+                                                    for every output pixel (i, j) and offset (p, q)
 
-    dx_pad is a FULL cross-correlation of dout (spread out by `stride`: stride - 1 zeros between
-    entries, KH - 1 zeros around) with the kernel flipped in both spatial axes and its channel
-    axes swapped - conv2d_forward again, with stride 1; x's gradient is its interior, without
-    the `padding` border.
+    dW contracts dout with the forward's windows (`rows`, cached). dx is the scatter back
+    ("col2im"): each output pixel returns dout @ W[:, :, p, q] to the pixel it read through
+    kernel offset (p, q). x's gradient is dx_pad's interior, without the `padding` border.
 
     >>> x, W = np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))
     >>> conv2d_backward(np.ones((1, 1, 2, 2)), conv2d_forward(x, W, np.zeros(1))[1])[0]
@@ -76,7 +75,7 @@ def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
              [2., 4., 2.],
              [1., 2., 1.]]]])
     """
-    x_shape, cols, W, stride, padding = cache
+    x_shape, rows, W, stride, padding = cache
     # TODO(18.3): Conv2d backward. Stuck? `kata hint 18.3`
     raise NotImplementedError("Exercise 18.3: conv2d_backward is not written yet")
 

@@ -88,21 +88,22 @@ def conv2d_backward_dw_mean_positions(dout, cache):
     return dx, dW / (dout.shape[2] * dout.shape[3]), db
 
 
-@mistake("18.3", "dx uses the kernel without flipping it")
+@mistake("18.3", "dx through the mirrored kernel: offset (p, q) sent back via W[:, :, KH-1-p, KW-1-q] "
+                 "(as a transposed convolution: the flip forgotten)")
 def conv2d_backward_dx_unflipped(dout, cache):
-    x_shape, cols, W, stride, padding = cache
+    x_shape, rows, W, stride, padding = cache
     _, dW, db = reference_conv_backward(dout, cache)
-    dx, _, _ = reference_conv_backward(dout, (x_shape, cols, W[:, :, ::-1, ::-1], stride, padding))
+    dx, _, _ = reference_conv_backward(dout, (x_shape, rows, W[:, :, ::-1, ::-1], stride, padding))
     return dx, dW, db
 
 
 @mistake("18.3", "dx cropped from one side only: dx_pad[:, :, :H, :W]")
 def conv2d_backward_crop_one_side(dout, cache):
-    x_shape, cols, W, stride, padding = cache
+    x_shape, rows, W, stride, padding = cache
     _, dW, db = reference_conv_backward(dout, cache)
     B, C, H, Wd = x_shape
     padded = (B, C, H + 2 * padding, Wd + 2 * padding)
-    dx_pad, _, _ = reference_conv_backward(dout, (padded, cols, W, stride, 0))
+    dx_pad, _, _ = reference_conv_backward(dout, (padded, rows, W, stride, 0))
     return dx_pad[:, :, :H, :Wd], dW, db
 
 

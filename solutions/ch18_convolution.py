@@ -44,8 +44,8 @@ def conv_output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
 def conv2d_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int = 1,
                    padding: int = 0) -> tuple[np.ndarray, tuple]:
     """Cross-correlation. x: (B, C_in, H, W)   W: (C_out, C_in, KH, KW)   b: (C_out,)
-    returns (out: (B, C_out, H_out, W_out), cache = (x.shape, cols, W, stride, padding)),
-    cols: (C_in*KH*KW, B*H_out*W_out), every window of x_pad as one column (im2col).
+    returns (out: (B, C_out, H_out, W_out), cache = (x.shape, rows, W, stride, padding)),
+    rows: (B*H_out*W_out, KH*KW*C_in), every window of x_pad as one row (im2col, row-wise).
 
     >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
     >>> conv2d_forward(x, np.ones((1, 1, 2, 2)), np.zeros(1), stride=2)[0]
@@ -59,15 +59,17 @@ def conv2d_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int = 1,
     B, C_in = x.shape[:2]
     C_out, _, KH, KW = W.shape
     p = padding
-    x_pad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))                # (B, C_in, H+2p, W+2p)
-    windows = sliding_window_view(x_pad, (KH, KW), axis=(2, 3))        # (B, C_in, ., ., KH, KW): a view
-    windows = windows[:, :, ::stride, ::stride]                        # (B, C_in, H_out, W_out, KH, KW)
-    H_out, W_out = windows.shape[2:4]
-    # im2col: one column per output pixel of the whole batch; this reshape is the one copy
-    cols = windows.transpose(1, 4, 5, 0, 2, 3).reshape(C_in * KH * KW, B * H_out * W_out)
-    out = W.reshape(C_out, -1) @ cols + b[:, None]                     # (C_out, B*H_out*W_out)
-    out = out.reshape(C_out, B, H_out, W_out).transpose(1, 0, 2, 3)    # (B, C_out, H_out, W_out)
-    return np.ascontiguousarray(out), (x.shape, cols, W, stride, padding)
+    # channels-last inside: a window row (KW pixels x C_in channels) is then KW*C_in consecutive numbers
+    x_pad = np.pad(x.transpose(0, 2, 3, 1), ((0, 0), (p, p), (p, p), (0, 0)))  # (B, H+2p, W+2p, C_in)
+    windows = sliding_window_view(x_pad, (KH, KW), axis=(1, 2))        # (B, ., ., C_in, KH, KW): a view
+    windows = windows[:, ::stride, ::stride]                           # (B, H_out, W_out, C_in, KH, KW)
+    H_out, W_out = windows.shape[1:3]
+    # im2col: one row per output pixel of the whole batch; this reshape is the one copy
+    rows = windows.transpose(0, 1, 2, 4, 5, 3).reshape(B * H_out * W_out, KH * KW * C_in)
+    W_rows = W.transpose(0, 2, 3, 1).reshape(C_out, KH * KW * C_in)   # one row per filter, same (p, q, c) order
+    out = rows @ W_rows.T + b                                          # (B*H_out*W_out, C_out)
+    out = out.reshape(B, H_out, W_out, C_out).transpose(0, 3, 1, 2)    # (B, C_out, H_out, W_out)
+    return np.ascontiguousarray(out), (x.shape, rows, W, stride, padding)
     ### END SOLUTION
 
 
@@ -76,13 +78,12 @@ def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
 
         db[o]          = sum_{n, i, j} dout[n, o, i, j]
         dW[o, c, p, q] = sum_{n, i, j} dout[n, o, i, j] * x_pad[n, c, i*stride + p, j*stride + q]
-        dx_pad[n, c, y, z] = sum over every (o, i, j, p, q) with i*stride + p = y, j*stride + q = z
-                             of dout[n, o, i, j] * W[o, c, p, q]
+        dx_pad[n, c, i*stride + p, j*stride + q] += sum_o dout[n, o, i, j] * W[o, c, p, q]
+                                                    for every output pixel (i, j) and offset (p, q)
 
-    dx_pad is a FULL cross-correlation of dout (spread out by `stride`: stride - 1 zeros between
-    entries, KH - 1 zeros around) with the kernel flipped in both spatial axes and its channel
-    axes swapped - conv2d_forward again, with stride 1; x's gradient is its interior, without
-    the `padding` border.
+    dW contracts dout with the forward's windows (`rows`, cached). dx is the scatter back
+    ("col2im"): each output pixel returns dout @ W[:, :, p, q] to the pixel it read through
+    kernel offset (p, q). x's gradient is dx_pad's interior, without the `padding` border.
 
     >>> x, W = np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))
     >>> conv2d_backward(np.ones((1, 1, 2, 2)), conv2d_forward(x, W, np.zeros(1))[1])[0]
@@ -90,24 +91,26 @@ def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
              [2., 4., 2.],
              [1., 2., 1.]]]])
     """
-    x_shape, cols, W, stride, padding = cache
+    x_shape, rows, W, stride, padding = cache
     ### BEGIN SOLUTION
     B, C_out, H_out, W_out = dout.shape
     C_in, KH, KW = W.shape[1:]
-    p = padding
-    dout_cols = dout.transpose(1, 0, 2, 3).reshape(C_out, -1)          # (C_out, B*H_out*W_out)
-    db = dout_cols.sum(axis=1)
-    # dW = dout_cols @ cols.T, computed transposed: OpenBLAS's float32 kernel is faster this way round
-    dW = (cols @ dout_cols.T).T.reshape(W.shape)                       # (C_out, C_in, KH, KW)
-    # dout spread on a zero canvas; a KH x KW correlation of it covers x_pad (Hp x Wp)
-    Hp, Wp = x_shape[2] + 2 * p, x_shape[3] + 2 * p
-    canvas = np.zeros((B, C_out, Hp + KH - 1, Wp + KW - 1), dtype=dout.dtype)
-    canvas[:, :, KH - 1:KH - 1 + H_out * stride:stride, KW - 1:KW - 1 + W_out * stride:stride] = dout
-    # dx is x_pad's interior: drop `padding` rows and columns from each side of the canvas first
-    canvas = canvas[:, :, p:p + x_shape[2] + KH - 1, p:p + x_shape[3] + KW - 1]
-    W_flip = W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)                 # (C_in, C_out, KH, KW)
-    dx, _ = conv2d_forward(canvas, W_flip, np.zeros(C_in, dtype=dout.dtype))
-    return dx, dW, db
+    H, Wd = x_shape[2:]
+    dout_rows = dout.transpose(0, 2, 3, 1).reshape(B * H_out * W_out, C_out)  # one row per output pixel
+    db = dout_rows.sum(axis=0)
+    dW = (dout_rows.T @ rows).reshape(C_out, KH, KW, C_in).transpose(0, 3, 1, 2)  # (C_out, C_in, KH, KW)
+    # col2im, one kernel offset (p, q) at a time: a loop over the KH*KW offsets (9 for 3x3), not over
+    # pixels; each step is one matrix product for every example and pixel, and adding as we go never
+    # builds the (B*H_out*W_out, KH*KW*C_in) gradient of `rows`
+    W_pq = W.transpose(2, 3, 0, 1).copy()                              # (KH, KW, C_out, C_in), contiguous for BLAS
+    dx_pad = np.zeros((B, H + 2 * padding, Wd + 2 * padding, C_in), dtype=dout.dtype)  # channels-last
+    for p in range(KH):
+        for q in range(KW):
+            # output pixel (i, j) read x_pad[i*stride + p, j*stride + q] through W[:, :, p, q]
+            dx_pad[:, p:p + stride * H_out:stride, q:q + stride * W_out:stride] += (
+                dout_rows @ W_pq[p, q]).reshape(B, H_out, W_out, C_in)
+    dx = dx_pad[:, padding:padding + H, padding:padding + Wd].transpose(0, 3, 1, 2)  # (B, C_in, H, W)
+    return np.ascontiguousarray(dx), dW, db
     ### END SOLUTION
 
 
