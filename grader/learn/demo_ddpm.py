@@ -26,8 +26,8 @@ np = None
 NAMES = ("ddpm2d", "ddpm-images")
 SETTINGS = {  # reference timings on the shared 2-core machine: docs/ch21_ddpm.md
     "ddpm2d": dict(T=100, steps=6000, batch=256, lr=3e-3, hidden=128, emb_dim=32, n_eval=1000),
-    "ddpm-images": dict(T=100, steps=500, batch=32, lr=2e-3, base=16, groups=4, n_train=1024,
-                        n_samples=64, size=16),
+    "ddpm-images": dict(T=100, steps=400, batch=32, lr=2e-3, base=16, groups=4, n_train=1024,
+                        n_samples=36, size=16),
 }
 
 
