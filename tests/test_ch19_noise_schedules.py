@@ -146,6 +146,8 @@ def test_q_sample_closed_form(kata, check, rng):
         + np.sqrt(1 - alpha_bar[t])[:, None, None, None] * noise,
         "the noise is scaled by 1 - alpha_bar, not sqrt(1 - alpha_bar)":
         np.sqrt(alpha_bar[t])[:, None, None, None] * x0 + (1 - alpha_bar[t])[:, None, None, None] * noise,
+        "t is off by one (alpha_bar[t - 1])": np.sqrt(alpha_bar[t - 1])[:, None, None, None] * x0
+        + np.sqrt(1 - alpha_bar[t - 1])[:, None, None, None] * noise,
     })
 
 
@@ -255,8 +257,11 @@ def test_predict_x0_from_eps_round_trip(kata, check, rng):
     x_t, x0, eps, t, alpha_bar = noisy(rng)
     out = check.shape(kata.predict_x0_from_eps(x_t, t, eps, alpha_bar), x0.shape,
                       "predict_x0_from_eps(x_t: (3, 2, 3, 3), t, eps, alpha_bar)")
+    a = alpha_bar[t][:, None, None, None]
     check.close(out, x0, "x0 recovered from x_t = sqrt(ab) x0 + sqrt(1 - ab) eps with t = [5, 0, 3]",
-                rtol=1e-10, atol=1e-10)
+                rtol=1e-10, atol=1e-10, suspects={
+                    "the noise term uses 1 - alpha_bar, not its square root": (x_t - (1 - a) * eps) / np.sqrt(a),
+                    "it divides by alpha_bar, not its square root": (x_t - np.sqrt(1 - a) * eps) / a})
 
 
 @pytest.mark.exercise("19.8")
@@ -273,8 +278,13 @@ def test_predict_eps_from_x0_round_trip(kata, check, rng):
     x_t, x0, eps, t, alpha_bar = noisy(rng)
     out = check.shape(kata.predict_eps_from_x0(x_t, t, x0, alpha_bar), eps.shape,
                       "predict_eps_from_x0(x_t: (3, 2, 3, 3), t, x0, alpha_bar)")
+    a = alpha_bar[t][:, None, None, None]
     check.close(out, eps, "eps recovered from x_t = sqrt(ab) x0 + sqrt(1 - ab) eps with t = [5, 0, 3]",
-                rtol=1e-10, atol=1e-10)
+                rtol=1e-10, atol=1e-10, suspects={
+                    "the signal term uses alpha_bar, not its square root": (x_t - a * x0) / np.sqrt(1 - a),
+                    "it divides by 1 - alpha_bar, not its square root": (x_t - np.sqrt(a) * x0) / (1 - a),
+                    "t is off by one (alpha_bar[t - 1])": (x_t - np.sqrt(alpha_bar[t - 1])[:, None, None, None]
+                                                           * x0) / np.sqrt(1 - alpha_bar[t - 1])[:, None, None, None]})
 
 
 @pytest.mark.exercise("19.9")
