@@ -25,14 +25,16 @@ np = None
 
 NAMES = ("ddpm2d", "ddpm-images")
 SETTINGS = {  # reference timings on the shared 2-core machine: docs/ch21_ddpm.md
-    "ddpm2d": dict(T=100, steps=6000, batch=256, lr=3e-3, hidden=128, emb_dim=32, n_eval=1000),
-    "ddpm-images": dict(T=100, steps=400, batch=32, lr=2e-3, base=16, groups=4, n_train=1024,
+    "ddpm2d": dict(T=100, steps=6000, batch=256, lr=3e-3, decay=1e-3, hidden=128, emb_dim=32, n_eval=1000),
+    "ddpm-images": dict(T=100, steps=400, batch=32, lr=2e-3, decay=0.0, base=16, groups=4, n_train=1024,
                         n_samples=36, size=16),
 }
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--steps", type=int, default=None, help="ddpm demos: training steps")
+    parser.add_argument("--samples", type=int, default=None,
+                        help="ddpm demos: how many samples to draw (and, for ddpm2d, held-out points)")
     parser.add_argument("--data", default=None,
                         help="ddpm2d: moons (default) or swissroll; ddpm-images: shapes (default) or digits")
 
@@ -89,7 +91,7 @@ def nn_distance(samples, train):
 
 # ---------------------------------------------------------------- training and sampling
 def _train(ch21, model, x_train, alpha_bar, cfg, rng, every):
-    optimizer = ch21.Adam(model.parameters(), lr=cfg["lr"])
+    optimizer = ch21.Adam(model.parameters(), lr=cfg["lr"], decay=cfg["decay"])  # lr / (1 + decay * step)
     losses, start = [], time.perf_counter()
     for step in range(cfg["steps"]):
         batch = x_train[rng.integers(0, len(x_train), size=cfg["batch"])]
@@ -219,6 +221,8 @@ def run(manifest, args, load_package) -> int:
     cfg = dict(SETTINGS[args.name])
     if args.steps:
         cfg["steps"] = args.steps
+    if args.samples:
+        cfg["n_eval" if args.name == "ddpm2d" else "n_samples"] = args.samples
     out = Path(args.out) if args.out else manifest.root / "runs"
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{args.name}-seed{args.seed}-{folder}"
