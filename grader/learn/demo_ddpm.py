@@ -26,7 +26,7 @@ np = None
 NAMES = ("ddpm2d", "ddpm-images")
 SETTINGS = {  # reference timings on the shared 2-core machine: docs/ch21_ddpm.md
     "ddpm2d": dict(T=100, steps=6000, batch=256, lr=3e-3, decay=1e-3, hidden=128, emb_dim=32, n_eval=1000),
-    "ddpm-images": dict(T=100, steps=400, batch=32, lr=2e-3, decay=0.0, base=16, groups=4, n_train=1024,
+    "ddpm-images": dict(T=100, steps=600, batch=32, lr=2e-3, decay=0.0, base=16, groups=4, n_train=1024,
                         n_samples=36, size=16),
 }
 
@@ -129,7 +129,7 @@ def run_2d(ch19, ch21, cfg, args, out, stem):
     rng = np.random.default_rng(args.seed)
     make = swiss_roll if (args.data or "moons") == "swissroll" else two_moons
     x_train, x_held = make(rng, 4000), make(rng, cfg["n_eval"])
-    betas = ch19.cosine_betas(cfg["T"])
+    betas = ch19.linear_betas(cfg["T"], 0.1 / cfg["T"], 20.0 / cfg["T"])  # Ho et al., rescaled to T
     _, alpha_bar = ch19.alphas_from_betas(betas)
     model = ch21.MLPDenoiser(2, cfg["hidden"], rng, emb_dim=cfg["emb_dim"])
     losses = _train(ch21, model, x_train, alpha_bar, cfg, rng, max(1, cfg["steps"] // 10))
@@ -173,7 +173,7 @@ def run_images(ch19, ch21, cfg, args, out, stem):
         x_train, x_held = data[:-200], data[-200:]
     else:
         x_train, x_held = shapes(rng, cfg["n_train"], cfg["size"]), shapes(rng, 200, cfg["size"])
-    betas = ch19.cosine_betas(cfg["T"])
+    betas = ch19.linear_betas(cfg["T"], 0.1 / cfg["T"], 20.0 / cfg["T"])  # Ho et al., rescaled to T
     _, alpha_bar = ch19.alphas_from_betas(betas)
     model = ch21.cast(ch21.UNet(1, cfg["base"], rng, channel_mults=(1, 2), groups=cfg["groups"]), np.float32)
     losses = _train(ch21, model, x_train, alpha_bar, cfg, rng, max(1, cfg["steps"] // 20))
