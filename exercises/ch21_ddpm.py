@@ -129,21 +129,27 @@ def ddim_sample(eps_model: Callable, shape: tuple, alpha_bar: np.ndarray, n_step
 class MLPDenoiser(Module):
     """eps_model for vectors, built from Parts I-II: x_t (B, D), t (B,) -> eps_hat (B, D).
 
-    [x_t, timestep_embedding(t, emb_dim)] -> Dense -> SiLU -> Dense -> SiLU -> Dense.
+    [x_t, timestep_embedding(t, emb_dim)] -> (Dense -> SiLU) * hidden_layers -> Dense.
+    ``self.layers`` holds them in order (Dense, SiLU, Dense, SiLU, ..., Dense). Three hidden
+    layers draw crisp two moons where two leave a haze between them (docs/ch21_ddpm.md).
     """
 
-    def __init__(self, dim: int, hidden: int, rng: np.random.Generator, emb_dim: int = 16):
+    def __init__(self, dim: int, hidden: int, rng: np.random.Generator, emb_dim: int = 16,
+                 hidden_layers: int = 3):
         self.emb_dim = emb_dim
-        self.dense1, self.act1 = Dense(dim + emb_dim, hidden, rng), SiLU()
-        self.dense2, self.act2 = Dense(hidden, hidden, rng), SiLU()
-        self.dense3 = Dense(hidden, dim, rng)
+        sizes = [dim + emb_dim] + [hidden] * hidden_layers
+        self.layers = []
+        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+            self.layers += [Dense(n_in, n_out, rng), SiLU()]
+        self.layers.append(Dense(hidden, dim, rng))
 
     def forward(self, x_t: np.ndarray, t: np.ndarray) -> np.ndarray:
-        emb = timestep_embedding(t, self.emb_dim, dtype=x_t.dtype)     # (B, emb_dim)
-        h = self.act1.forward(self.dense1.forward(np.concatenate([x_t, emb], axis=1)))
-        return self.dense3.forward(self.act2.forward(self.dense2.forward(h)))
+        h = np.concatenate([x_t, timestep_embedding(t, self.emb_dim, dtype=x_t.dtype)], axis=1)
+        for layer in self.layers:                                   # h: (B, D + emb_dim) first
+            h = layer.forward(h)
+        return h
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        dh = self.dense2.backward(self.act2.backward(self.dense3.backward(dout)))
-        dinput = self.dense1.backward(self.act1.backward(dh))       # (B, D + emb_dim)
-        return dinput[:, :-self.emb_dim]
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        return dout[:, :-self.emb_dim]                              # drop the embedding's part

@@ -131,8 +131,9 @@ def sinusoid(t, dim):
 
 
 def denoiser_params(model):
-    return {name: np.array(getattr(getattr(model, f"dense{i}"), p).data)
-            for i in (1, 2, 3) for p, name in (("W", f"W{i}"), ("b", f"b{i}"))}
+    """{"W1": ..., "b1": ..., "W2": ...}: the Dense layers of MLPDenoiser.layers, in order."""
+    dense = [layer for i, layer in enumerate(model.layers) if i % 2 == 0]
+    return {f"{p}{k + 1}": np.array(getattr(layer, p).data) for k, layer in enumerate(dense) for p in ("W", "b")}
 
 
 def denoiser_loss(params, x0, alpha_bar, seed, emb_dim=4):
@@ -141,10 +142,11 @@ def denoiser_loss(params, x0, alpha_bar, seed, emb_dim=4):
     t = replay.integers(0, len(alpha_bar), size=x0.shape[0])
     noise = replay.standard_normal(x0.shape)
     ab = alpha_bar[t][:, None]
-    x_t = np.sqrt(ab) * x0 + np.sqrt(1.0 - ab) * noise
-    h = silu(np.concatenate([x_t, sinusoid(t, emb_dim)], axis=1) @ params["W1"] + params["b1"])
-    h = silu(h @ params["W2"] + params["b2"])
-    return np.mean((h @ params["W3"] + params["b3"] - noise) ** 2)
+    h = np.concatenate([np.sqrt(ab) * x0 + np.sqrt(1.0 - ab) * noise, sinusoid(t, emb_dim)], axis=1)
+    n_dense = len(params) // 2
+    for k in range(1, n_dense):
+        h = silu(h @ params[f"W{k}"] + params[f"b{k}"])
+    return np.mean((h @ params[f"W{n_dense}"] + params[f"b{n_dense}"] - noise) ** 2)
 
 
 def check_sgd_step(check, before, after, lr, x0, alpha_bar, seed, what):
@@ -158,7 +160,7 @@ def check_sgd_step(check, before, after, lr, x0, alpha_bar, seed, what):
 def test_train_step_returns_the_loss_and_takes_one_sgd_step(kata, check, rng):
     betas, alpha_bar = random_schedule(rng)
     x0 = rng.normal(size=(5, 2))
-    model = kata.MLPDenoiser(2, 6, np.random.default_rng(3), emb_dim=4)
+    model = kata.MLPDenoiser(2, 6, np.random.default_rng(3), emb_dim=4, hidden_layers=2)
     before = denoiser_params(model)
     loss = kata.train_step(model, kata.SGD(model.parameters(), lr=0.1), x0, alpha_bar,
                            np.random.default_rng(11))
@@ -173,7 +175,7 @@ def test_train_step_returns_the_loss_and_takes_one_sgd_step(kata, check, rng):
 def test_train_step_zeroes_gradients_first(kata, check, rng):
     betas, alpha_bar = random_schedule(rng)
     x0 = rng.normal(size=(4, 2))
-    model = kata.MLPDenoiser(2, 5, np.random.default_rng(4), emb_dim=4)
+    model = kata.MLPDenoiser(2, 5, np.random.default_rng(4), emb_dim=4, hidden_layers=3)
     optimizer = kata.SGD(model.parameters(), lr=0.05)
     kata.train_step(model, optimizer, x0, alpha_bar, np.random.default_rng(1))
     middle = denoiser_params(model)

@@ -4,7 +4,8 @@ ddpm2d      two moons (or ``--data swissroll``) drawn by the project; chapter 21
             (Dense and SiLU from Parts I-II) trained with your train_step, sampled with your
             ddpm_step. Reports the energy distance of 1000 samples to 1000 held-out points
             (``sample_distance``) beside the same number for a Gaussian fitted to the data
-            (``baseline_distance``); saves a scatter and the reverse trajectory.
+            (``baseline_distance``) and for 1000 real training points (``data_distance``, the
+            floor a perfect sampler reaches); saves a scatter and the reverse trajectory.
 ddpm-images 16x16 images of filled squares and discs drawn by the project; chapter 20's U-Net in
             float32. Reports the mean distance of each sample to its nearest training image
             (``nn_distance``) beside the same for held-out real images and for a per-pixel
@@ -138,6 +139,7 @@ def run_2d(ch19, ch21, cfg, args, out, stem):
     fitted = rng.multivariate_normal(x_train.mean(0), np.cov(x_train.T), size=cfg["n_eval"])
     result = {"sample_distance": round(energy_distance(samples, x_held), 4),
               "baseline_distance": round(energy_distance(fitted, x_held), 4),
+              "data_distance": round(energy_distance(x_train[:cfg["n_eval"]], x_held), 4),
               "final_loss": round(float(np.mean(losses[-100:])), 4)}
     plots = []
     plt = _plt()
