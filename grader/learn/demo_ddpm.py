@@ -134,7 +134,7 @@ def run_2d(ch19, ch21, cfg, args, out, stem):
     _, alpha_bar = ch19.alphas_from_betas(betas)
     model = ch21.MLPDenoiser(2, cfg["hidden"], rng, emb_dim=cfg["emb_dim"])
     losses = _train(ch21, model, x_train, alpha_bar, cfg, rng, max(1, cfg["steps"] // 10))
-    keep = (3 * cfg["T"] // 4, cfg["T"] // 2, cfg["T"] // 4, 0)
+    keep = (cfg["T"] // 2, cfg["T"] // 4, cfg["T"] // 10, 0)  # the structure appears late
     samples, snaps = _sample(ch21, model, (cfg["n_eval"], 2), betas, alpha_bar, rng, np.float64, keep)
     fitted = rng.multivariate_normal(x_train.mean(0), np.cov(x_train.T), size=cfg["n_eval"])
     result = {"sample_distance": round(energy_distance(samples, x_held), 4),
