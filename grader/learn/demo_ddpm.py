@@ -17,7 +17,9 @@ Both print progress while they train and one JSON line last. Bands: docs/ch21_dd
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -220,6 +222,15 @@ def run(manifest, args, load_package) -> int:
     load_package(manifest.root / folder, folder)
     ch19 = importlib.import_module(f"{folder}.ch19_noise_schedules")
     ch21 = importlib.import_module(f"{folder}.ch21_ddpm")
+    choices = ("moons", "swissroll") if args.name == "ddpm2d" else ("shapes", "digits")
+    if args.data not in (None,) + choices:
+        print(f"kata demo {args.name}: --data must be one of {', '.join(choices)}, got {args.data!r}",
+              file=sys.stderr)
+        return 2
+    if args.data == "digits" and importlib.util.find_spec("sklearn") is None:
+        print("kata demo ddpm-images: --data digits uses scikit-learn's 8x8 digits; "
+              "`pip install scikit-learn`, or leave --data out for the drawn shapes", file=sys.stderr)
+        return 1
     cfg = dict(SETTINGS[args.name])
     if args.steps:
         cfg["steps"] = args.steps
