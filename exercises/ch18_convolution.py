@@ -6,7 +6,7 @@ A 2-D convolution slides a small kernel W: (C_out, C_in, KH, KW) over an image b
 x: (B, C_in, H, W). Like every framework, it computes a cross-correlation (the kernel is
 NOT flipped):
 
-    out[b, o, i, j] = b[o] + sum_{c, p, q} x_pad[b, c, i*stride + p, j*stride + q] * W[o, c, p, q]
+    out[n, o, i, j] = b[o] + sum_{c, p, q} x_pad[n, c, i*stride + p, j*stride + q] * W[o, c, p, q]
 
 with x_pad = x padded by `padding` zeros on EVERY side, and H_out = (H + 2*padding - KH) // stride
 + 1 (the same for the width). Vectorized, this is one matrix product: gather every KH x KW
@@ -60,10 +60,10 @@ def conv2d_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray, stride: int = 1,
 def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(dx: (B, C_in, H, W), dW: (C_out, C_in, KH, KW), db: (C_out,)) for conv2d_forward.
 
-        db[o]          = sum_{b, i, j} dout[b, o, i, j]
-        dW[o, c, p, q] = sum_{b, i, j} dout[b, o, i, j] * x_pad[b, c, i*stride + p, j*stride + q]
-        dx_pad[b, c, y, z] = sum over every (o, i, j, p, q) with i*stride + p = y, j*stride + q = z
-                             of dout[b, o, i, j] * W[o, c, p, q]
+        db[o]          = sum_{n, i, j} dout[n, o, i, j]
+        dW[o, c, p, q] = sum_{n, i, j} dout[n, o, i, j] * x_pad[n, c, i*stride + p, j*stride + q]
+        dx_pad[n, c, y, z] = sum over every (o, i, j, p, q) with i*stride + p = y, j*stride + q = z
+                             of dout[n, o, i, j] * W[o, c, p, q]
 
     dx_pad is a FULL cross-correlation of dout (spread out by `stride`: stride - 1 zeros between
     entries, KH - 1 zeros around) with the kernel flipped in both spatial axes and its channel
@@ -161,6 +161,12 @@ def groupnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
 
     (sums over the group's (C/G, H, W) entries). gamma and beta are per channel, shared by every
     example and pixel: their gradients sum over (B, H, W).
+
+    >>> x = np.array([1.0, 3.0, 5.0, 9.0]).reshape(1, 4, 1, 1)
+    >>> _, cache = groupnorm_forward(x, np.ones(4), np.zeros(4), groups=2)
+    >>> dx, dgamma, dbeta = groupnorm_backward(np.array([1.0, 2.0, 3.0, 4.0]).reshape(1, 4, 1, 1), cache)
+    >>> dgamma, dbeta
+    (array([-1.,  2., -3.,  4.]), array([1., 2., 3., 4.]))
     """
     x_hat, inv_std, gamma, groups = cache
     # TODO(18.9): GroupNorm backward. Stuck? `kata hint 18.9`

@@ -198,6 +198,11 @@ class Schedule:
     def T(self) -> int:
         return len(self.betas)
 
+    @property
+    def alpha_bar_prev(self) -> np.ndarray:
+        """alpha_bar[t-1], with 1.0 for t = 0: (T,)."""
+        return np.concatenate([[1.0], self.alpha_bar[:-1]])
+
 
 def make_schedule(betas: np.ndarray) -> Schedule:
     """Provided: bundle the exercises' results, e.g. make_schedule(linear_betas(1000))."""

@@ -112,7 +112,7 @@ def test_conv2d_forward_keeps_float32(kata, check, rng):
 
 # ---------------------------------------------------------------- 18.3 conv2d backward
 def dW_loop(x, dout, KH, KW, stride, padding):
-    """dW[o, c, p, q] = sum over b, i, j of dout[b, o, i, j] * x_pad[b, c, i*stride + p, j*stride + q]."""
+    """dW[o, c, p, q] = sum over n, i, j of dout[n, o, i, j] * x_pad[n, c, i*stride + p, j*stride + q]."""
     x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     dW = np.zeros((dout.shape[1], x.shape[1], KH, KW))
     for i in range(dout.shape[2]):

@@ -78,6 +78,9 @@ def test_cosine_betas_are_clipped(kata, check):
     betas = check.array(kata.cosine_betas(50), "cosine_betas(50)")
     check.true(betas[-1] == 0.999, f"the last beta of cosine_betas(50) is {betas[-1]!r}, expected "
                "0.999", "alpha_bar(1) = 0, so the last ratio gives beta = 1: clip it to max_beta")
+    last = cumulative_product(betas)[-1]
+    check.true(0 < last < 1e-4, f"alpha_bar at the last step of cosine_betas(50) is {last:.3g}, "
+               "expected a small positive number (almost pure noise, yet x0 still recoverable)")
     clipped = check.array(kata.cosine_betas(10, max_beta=0.5), "cosine_betas(10, max_beta=0.5)")
     check.close(clipped, cosine_oracle(10, max_beta=0.5)[0],
                 "cosine_betas(10, max_beta=0.5) (every beta above max_beta is cut to it)")
