@@ -22,6 +22,7 @@ from pathlib import Path
 
 from grader.author.stubgen import STUB_MESSAGE
 from grader.learn import demo_gpt
+from grader.learn import demo_ddpm
 from grader.testing.targets import load_package
 
 # Each demo: data, network width, optimizer and loop settings. Tuned so the reference finishes
@@ -38,13 +39,15 @@ OWN_MODULE = {"gpt": demo_gpt}
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("demo", help="train a network made of your code on toy data, with plots")
-    p.add_argument("name", choices=sorted([*DEMOS, *OWN_MODULE]),
-                   help="spiral (3-class classifier), sine (regression), gpt (a tiny GPT, Part III)")
+    p.add_argument("name", choices=sorted([*DEMOS, *OWN_MODULE, *demo_ddpm.NAMES]),
+                   help="spiral (3-class classifier), sine (regression), gpt (a tiny GPT, Part III), "
+                        "ddpm2d and ddpm-images (diffusion, Part IV)")
     p.add_argument("--solutions", action="store_true", help="run the reference instead of your exercises/")
     p.add_argument("--seed", type=int, default=0, help="seed for the data, the weights and the shuffling")
     p.add_argument("--epochs", type=int, default=None, help="override the number of epochs")
     p.add_argument("--every", type=int, default=20, help="print progress every N epochs (default 20)")
     p.add_argument("--out", default=None, help="folder for plots and parameters (default: runs/)")
+    demo_ddpm.add_arguments(p)
     for module in OWN_MODULE.values():
         module.add_arguments(p)
 
@@ -163,6 +166,8 @@ def cmd_demo(manifest, args) -> int:
             os.environ.setdefault(var, "1")
     if args.name in OWN_MODULE:
         return OWN_MODULE[args.name].run(manifest, args)
+    if args.name in demo_ddpm.NAMES:
+        return _run_ddpm(manifest, args)
     cfg = dict(DEMOS[args.name])
     if args.epochs:
         cfg["epochs"] = args.epochs
@@ -194,3 +199,15 @@ def cmd_demo(manifest, args) -> int:
     result.update({"train_seconds": round(seconds, 2), "params": str(params_path), "plots": plots})
     print(json.dumps(result), flush=True)
     return 0
+
+
+def _run_ddpm(manifest, args) -> int:
+    try:
+        return demo_ddpm.run(manifest, args, load_package)
+    except NotImplementedError as err:
+        match = STUB_MESSAGE.match(str(err))
+        where = f"exercise {match.group(1)}" if match else "an exercise"
+        print(f"kata demo: the demo runs your code, and {where} is not started yet ({err}).\n"
+              f"Finish it (`kata check`), or run the reference with `kata demo {args.name} --solutions`.",
+              file=sys.stderr)
+        return 1

@@ -48,3 +48,34 @@ def test_gpt_demo_on_untouched_stubs_names_the_exercise(repo_copy, kata_cli, tmp
     code, out = kata_cli(root, "demo", "gpt", "--steps", "2", "--out", str(tmp_path / "runs"))
     assert code == 1
     assert "not started" in out and "--solutions" in out and "Traceback" not in out
+
+
+@pytest.mark.timeout(300)  # about 2 s of CPU; the margin is for a loaded machine
+def test_ddpm2d_demo_ends_with_distances(tmp_path, kata_cli):
+    code, out = kata_cli(REPO, "demo", "ddpm2d", "--solutions", "--seed", "1", "--steps", "300",
+                         "--samples", "300", "--out", str(tmp_path), timeout=300)
+    assert code == 0, out
+    lines = out.strip().splitlines()
+    assert any(line.startswith("step") for line in lines)  # progress while training
+    metrics = json.loads(lines[-1])
+    assert metrics["demo"] == "ddpm2d" and metrics["steps"] == 300
+    assert len(metrics["plots"]) == 2 and all(Path(p).is_file() for p in metrics["plots"])
+    assert metrics["sample_distance"] >= 0 and metrics["baseline_distance"] > 0
+    assert metrics["sample_distance"] < 1.0  # 300 steps: not the band, just not diverged
+
+
+@pytest.mark.timeout(300)  # about 3 s of CPU; the margin is for a loaded machine
+def test_ddpm_images_demo_runs_in_float32(tmp_path, kata_cli):
+    code, out = kata_cli(REPO, "demo", "ddpm-images", "--solutions", "--steps", "2", "--samples", "4",
+                         "--out", str(tmp_path), timeout=300)
+    assert code == 0, out
+    metrics = json.loads(out.strip().splitlines()[-1])
+    assert metrics["dtype"] == "float32" and metrics["steps"] == 2
+    assert {"nn_distance", "heldout_nn_distance", "baseline_nn_distance"} <= set(metrics)
+
+
+def test_ddpm_demo_on_untouched_stubs_names_the_exercise(repo_copy, kata_cli, tmp_path):
+    root = repo_copy(chapters=("02", "03", "05", "06", "09", "18", "19", "20", "21"))
+    code, out = kata_cli(root, "demo", "ddpm2d", "--steps", "5", "--out", str(tmp_path / "runs"))
+    assert code == 1
+    assert "not started" in out and "--solutions" in out and "Traceback" not in out

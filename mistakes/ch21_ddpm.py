@@ -1,0 +1,193 @@
+"""Chapter 21 mistakes: DDPM training and sampling as learners really get them wrong."""
+
+import math
+
+import numpy as np
+
+from grader.author.mistakes import mistake
+from solutions.ch19_noise_schedules import posterior_variance, q_sample
+from solutions.ch21_ddpm import ddim_step as reference_ddim_step
+from solutions.ch21_ddpm import ddim_timesteps
+from solutions.ch21_ddpm import ddpm_step as reference_ddpm_step
+from solutions.ch21_ddpm import sample_training_batch as reference_batch
+
+
+@mistake("21.1", "t drawn from 1..T inclusive (1-based): t = T indexes past alpha_bar, t = 0 never trains")
+def sample_training_batch(x0, alpha_bar, rng):
+    t = rng.integers(1, len(alpha_bar) + 1, size=x0.shape[0])
+    noise = rng.standard_normal(x0.shape).astype(x0.dtype)
+    return q_sample(x0, t, noise, alpha_bar), t, noise
+
+
+@mistake("21.1", "t drawn from 1..T-1: the least noisy step t = 0 is never trained")
+def sample_training_batch_no_zero(x0, alpha_bar, rng):
+    t = rng.integers(1, len(alpha_bar), size=x0.shape[0])
+    noise = rng.standard_normal(x0.shape).astype(x0.dtype)
+    return q_sample(x0, t, noise, alpha_bar), t, noise
+
+
+@mistake("21.1", "sqrt missing on alpha_bar: x_t = alpha_bar * x0 + sqrt(1 - alpha_bar) * noise")
+def sample_training_batch_no_sqrt(x0, alpha_bar, rng):
+    t = rng.integers(0, len(alpha_bar), size=x0.shape[0])
+    noise = rng.standard_normal(x0.shape).astype(x0.dtype)
+    ab = alpha_bar[t].reshape((-1,) + (1,) * (x0.ndim - 1))
+    return ab * x0 + np.sqrt(1 - ab) * noise, t, noise
+
+
+@mistake("21.1", "(1 - alpha_bar) where sqrt(1 - alpha_bar) belongs")
+def sample_training_batch_no_sqrt_noise(x0, alpha_bar, rng):
+    t = rng.integers(0, len(alpha_bar), size=x0.shape[0])
+    noise = rng.standard_normal(x0.shape).astype(x0.dtype)
+    ab = alpha_bar[t].reshape((-1,) + (1,) * (x0.ndim - 1))
+    return np.sqrt(ab) * x0 + (1 - ab) * noise, t, noise
+
+
+@mistake("21.1", "draws the noise before t")
+def sample_training_batch_order(x0, alpha_bar, rng):
+    noise = rng.standard_normal(x0.shape).astype(x0.dtype)
+    t = rng.integers(0, len(alpha_bar), size=x0.shape[0])
+    return q_sample(x0, t, noise, alpha_bar), t, noise
+
+
+@mistake("21.2", "never zeroes the gradients: they pile up across steps")
+def train_step(model, optimizer, x0, alpha_bar, rng):
+    x_t, t, noise = reference_batch(x0, alpha_bar, rng)
+    residual = model.forward(x_t, t) - noise
+    model.backward(2.0 * residual / residual.size)
+    optimizer.step()
+    return float(np.mean(residual ** 2))
+
+
+@mistake("21.2", "gradient of the mean without the 1 / N")
+def train_step_no_mean(model, optimizer, x0, alpha_bar, rng):
+    optimizer.zero_grad()
+    x_t, t, noise = reference_batch(x0, alpha_bar, rng)
+    residual = model.forward(x_t, t) - noise
+    model.backward(2.0 * residual)
+    optimizer.step()
+    return float(np.mean(residual ** 2))
+
+
+@mistake("21.2", "regresses on x0 instead of the noise")
+def train_step_x0_target(model, optimizer, x0, alpha_bar, rng):
+    optimizer.zero_grad()
+    x_t, t, _ = reference_batch(x0, alpha_bar, rng)
+    residual = model.forward(x_t, t) - x0
+    model.backward(2.0 * residual / residual.size)
+    optimizer.step()
+    return float(np.mean(residual ** 2))
+
+
+@mistake("21.3", "beta where beta_tilde belongs")
+def ddpm_step(x_t, t, eps_hat, betas, alpha_bar, z, variance="beta"):
+    beta_t, ab_t = float(betas[t]), float(alpha_bar[t])
+    mean = (x_t - beta_t / math.sqrt(1 - ab_t) * eps_hat) / math.sqrt(1 - beta_t)
+    return mean if t == 0 else mean + math.sqrt(beta_t) * z
+
+
+@mistake("21.3", "noise added at the last sampling step (t = 0)")
+def ddpm_step_noisy_end(x_t, t, eps_hat, betas, alpha_bar, z, variance="beta"):
+    beta_t, ab_t = float(betas[t]), float(alpha_bar[t])
+    mean = (x_t - beta_t / math.sqrt(1 - ab_t) * eps_hat) / math.sqrt(1 - beta_t)
+    var = beta_t if variance == "beta" else float(posterior_variance(betas, alpha_bar)[t])
+    return mean + math.sqrt(var) * z
+
+
+@mistake("21.3", "t off by one: beta[t-1] and alpha_bar[t-1]")
+def ddpm_step_off_by_one(x_t, t, eps_hat, betas, alpha_bar, z, variance="beta"):
+    return reference_ddpm_step(x_t, t - 1, eps_hat, betas, alpha_bar, z, variance) if t > 0 else \
+        reference_ddpm_step(x_t, t, eps_hat, betas, alpha_bar, z, variance)
+
+
+@mistake("21.3", "(1 - alpha_bar) where sqrt(1 - alpha_bar) belongs in the mean")
+def ddpm_step_no_sqrt(x_t, t, eps_hat, betas, alpha_bar, z, variance="beta"):
+    beta_t, ab_t = float(betas[t]), float(alpha_bar[t])
+    mean = (x_t - beta_t / (1 - ab_t) * eps_hat) / math.sqrt(1 - beta_t)
+    var = beta_t if variance == "beta" else float(posterior_variance(betas, alpha_bar)[t])
+    return mean if t == 0 else mean + math.sqrt(var) * z
+
+
+@mistake("21.3", "NumPy float64 scalars: a float32 x_t comes back float64")
+def ddpm_step_float64(x_t, t, eps_hat, betas, alpha_bar, z, variance="beta"):
+    mean = (x_t - betas[t] / np.sqrt(1 - alpha_bar[t]) * eps_hat) / np.sqrt(1 - betas[t])
+    var = betas[t] if variance == "beta" else posterior_variance(betas, alpha_bar)[t]
+    return mean if t == 0 else mean + np.sqrt(var) * z
+
+
+@mistake("21.4", "stops at t = 1: the last denoising step is skipped")
+def ddpm_sample(eps_model, shape, betas, rng, variance="beta", dtype=np.float64):
+    alpha_bar = np.cumprod(1 - betas)
+    x = rng.standard_normal(shape).astype(dtype)
+    for t in range(len(betas) - 1, 0, -1):
+        z = rng.standard_normal(shape).astype(dtype)
+        x = reference_ddpm_step(x, t, eps_model(x, np.full(shape[0], t)), betas, alpha_bar, z, variance)
+    return x
+
+
+@mistake("21.4", "the model is asked about t + 1 (1-based time)")
+def ddpm_sample_one_based(eps_model, shape, betas, rng, variance="beta", dtype=np.float64):
+    alpha_bar = np.cumprod(1 - betas)
+    x = rng.standard_normal(shape).astype(dtype)
+    for t in range(len(betas) - 1, -1, -1):
+        z = rng.standard_normal(shape).astype(dtype)
+        eps_hat = eps_model(x, np.full(shape[0], min(t + 1, len(betas) - 1)))
+        x = reference_ddpm_step(x, t, eps_hat, betas, alpha_bar, z, variance)
+    return x
+
+
+@mistake("21.4", "ignores dtype: starts from float64 noise")
+def ddpm_sample_float64(eps_model, shape, betas, rng, variance="beta", dtype=np.float64):
+    alpha_bar = np.cumprod(1 - betas)
+    x = rng.standard_normal(shape)
+    for t in range(len(betas) - 1, -1, -1):
+        z = rng.standard_normal(shape)
+        x = reference_ddpm_step(x, t, eps_model(x, np.full(shape[0], t)), betas, alpha_bar, z, variance)
+    return x
+
+
+@mistake("21.5", "alpha_bar[-1] (the last entry) used for t_prev = -1")
+def ddim_step(x_t, t, t_prev, eps_hat, alpha_bar):
+    ab_t, ab_prev = float(alpha_bar[t]), float(alpha_bar[t_prev])
+    x0_hat = (x_t - math.sqrt(1 - ab_t) * eps_hat) / math.sqrt(ab_t)
+    return math.sqrt(ab_prev) * x0_hat + math.sqrt(1 - ab_prev) * eps_hat
+
+
+@mistake("21.5", "t off by one: alpha_bar[t_prev - 1]")
+def ddim_step_off_by_one(x_t, t, t_prev, eps_hat, alpha_bar):
+    return reference_ddim_step(x_t, t, t_prev - 1, eps_hat, alpha_bar)
+
+
+@mistake("21.5", "NumPy float64 scalars: a float32 x_t comes back float64")
+def ddim_step_float64(x_t, t, t_prev, eps_hat, alpha_bar):
+    ab_prev = alpha_bar[t_prev] if t_prev >= 0 else np.float64(1.0)
+    x0_hat = (x_t - np.sqrt(1 - alpha_bar[t]) * eps_hat) / np.sqrt(alpha_bar[t])
+    return np.sqrt(ab_prev) * x0_hat + np.sqrt(1 - ab_prev) * eps_hat
+
+
+@mistake("21.6", "DDIM that re-injects noise at every step")
+def ddim_sample(eps_model, shape, alpha_bar, n_steps, rng, dtype=np.float64):
+    steps = ddim_timesteps(len(alpha_bar), n_steps)
+    x = rng.standard_normal(shape).astype(dtype)
+    for t, t_prev in zip(steps, list(steps[1:]) + [-1]):
+        x = reference_ddim_step(x, int(t), int(t_prev), eps_model(x, np.full(shape[0], t)), alpha_bar)
+        x = x + 0.05 * rng.standard_normal(shape).astype(dtype)
+    return x
+
+
+@mistake("21.6", "stops at the last timestep of the sub-sequence instead of going on to the data")
+def ddim_sample_no_final(eps_model, shape, alpha_bar, n_steps, rng, dtype=np.float64):
+    steps = ddim_timesteps(len(alpha_bar), n_steps)
+    x = rng.standard_normal(shape).astype(dtype)
+    for t, t_prev in zip(steps[:-1], steps[1:]):
+        x = reference_ddim_step(x, int(t), int(t_prev), eps_model(x, np.full(shape[0], t)), alpha_bar)
+    return x
+
+
+@mistake("21.6", "its own sub-sequence: every (T // n_steps)-th step from T - 1, missing t = 0")
+def ddim_sample_own_steps(eps_model, shape, alpha_bar, n_steps, rng, dtype=np.float64):
+    T = len(alpha_bar)
+    steps = np.arange(T - 1, -1, -(T // n_steps))[:n_steps]
+    x = rng.standard_normal(shape).astype(dtype)
+    for t, t_prev in zip(steps, list(steps[1:]) + [-1]):
+        x = reference_ddim_step(x, int(t), int(t_prev), eps_model(x, np.full(shape[0], t)), alpha_bar)
+    return x
