@@ -128,6 +128,12 @@ class ResBlock(Module):
 
         out = branch(x) + skip(x): x gets BOTH gradients, added. The time shift was broadcast
         over H and W, so its gradient sums dh over the two spatial axes.
+
+        >>> block = ResBlock(2, 4, emb_dim=3, groups=2, rng=np.random.default_rng(0))
+        >>> out = block.forward(np.ones((1, 2, 5, 3)), np.ones((1, 3)))
+        >>> dx, demb = block.backward(np.ones_like(out))
+        >>> dx.shape, demb.shape
+        ((1, 2, 5, 3), (1, 3))
         """
         ### BEGIN SOLUTION
         dh = self.norm2.backward(self.act2.backward(self.conv2.backward(dout)))  # (B, c_out, H, W)
@@ -202,6 +208,11 @@ class UNet(Module):
         Each concat's gradient splits: the first C_h channels go on down the up path, the last
         C_skip are held and ADDED to the down path's gradient where that skip left it. Every
         block's demb adds up into one gradient for the time embedding.
+
+        >>> net = UNet(1, 2, np.random.default_rng(0))
+        >>> out = net.forward(np.zeros((3, 1, 4, 6)), np.array([0, 5, 9]))
+        >>> net.backward(np.ones_like(out)).shape
+        (3, 1, 4, 6)
         """
         ### BEGIN SOLUTION
         dh = self.norm_out.backward(self.act_out.backward(self.conv_out.backward(dout)))

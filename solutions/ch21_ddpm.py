@@ -63,6 +63,14 @@ def train_step(model: Module, optimizer, x0: np.ndarray, alpha_bar: np.ndarray,
     zero the gradients; (x_t, t, noise) = sample_training_batch(x0, alpha_bar, rng);
     eps_hat = model.forward(x_t, t); loss = mean((eps_hat - noise)^2);
     model.backward(2 * (eps_hat - noise) / N) with N = eps_hat.size; optimizer.step().
+
+    >>> rng = np.random.default_rng(0)
+    >>> model = MLPDenoiser(2, 32, rng)
+    >>> optimizer = Adam(model.parameters(), lr=0.01)
+    >>> x0 = 1.0 + 0.1 * rng.standard_normal((64, 2))
+    >>> losses = [train_step(model, optimizer, x0, np.linspace(0.99, 0.01, 50), rng) for _ in range(100)]
+    >>> bool(np.mean(losses[-10:]) < np.mean(losses[:10]))
+    True
     """
     ### BEGIN SOLUTION
     optimizer.zero_grad()
@@ -104,6 +112,11 @@ def ddpm_sample(eps_model: Callable, shape: tuple, betas: np.ndarray, rng: np.ra
 
     At each step: eps_hat = eps_model(x, t repeated B times), z = rng.standard_normal(shape) in
     dtype (drawn every step, even the last, where ddpm_step ignores it). Returns x_0.
+
+    >>> zero_model = lambda x, t: np.zeros_like(x)
+    >>> x0 = ddpm_sample(zero_model, (2, 3), np.full(10, 0.02), np.random.default_rng(0), dtype=np.float32)
+    >>> x0.shape, x0.dtype
+    ((2, 3), dtype('float32'))
     """
     _, alpha_bar = alphas_from_betas(betas)
     ### BEGIN SOLUTION
@@ -145,7 +158,17 @@ def ddim_timesteps(T: int, n_steps: int) -> np.ndarray:
 def ddim_sample(eps_model: Callable, shape: tuple, alpha_bar: np.ndarray, n_steps: int,
                 rng: np.random.Generator, dtype=np.float64) -> np.ndarray:
     """DDIM (eta = 0): x ~ N(0, I) at t = T-1, then ddim_step along ddim_timesteps(T, n_steps),
-    the last step going to t_prev = -1. The only random draw is the starting x."""
+    the last step going to t_prev = -1. The only random draw is the starting x.
+
+    With the exact eps of data that all sit at one point c, DDIM lands on c from any start:
+
+    >>> alpha_bar, c = np.linspace(0.99, 0.02, 20), np.array([1.5, -0.5])
+    >>> def eps_of_point(x, t):
+    ...     return (x - np.sqrt(alpha_bar[t])[:, None] * c) / np.sqrt(1 - alpha_bar[t])[:, None]
+    >>> ddim_sample(eps_of_point, (2, 2), alpha_bar, 5, np.random.default_rng(0))
+    array([[ 1.5, -0.5],
+           [ 1.5, -0.5]])
+    """
     steps = ddim_timesteps(len(alpha_bar), n_steps)
     ### BEGIN SOLUTION
     x = rng.standard_normal(shape).astype(dtype)

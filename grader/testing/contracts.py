@@ -192,6 +192,8 @@ def _check_dtype(call: Call, named, owner, result) -> None:
     if owner is not None:
         inputs += [(path, arr.dtype) for path, arr in arrays_in(owner, "self", depth=3)]
     floating = [dt for _, dt in inputs if _floating(dt)]
+    # An explicit dtype argument (a sampler that draws its own x in float32) is an input too.
+    floating += [np.dtype(value) for name, value in named if name == "dtype" and value is not None]
     outputs = list(arrays_in(result, "result", objects=False))
     if isinstance(result, np.floating):
         outputs.append(("result", np.asarray(result)))
