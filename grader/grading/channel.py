@@ -47,6 +47,24 @@ class WorkerCrashed(GradingStop):
     """The worker died (os._exit, a signal, a resource limit) or broke the channel."""
 
 
+class CallTimeoutInSetup(Exception):
+    """:class:`CallTimeout` while pytest sets up a fixture (the ``kata`` fixture loading the
+    module). There it must be an ``Exception``: pytest caches only ``Exception``s as a fixture's
+    result, and a ``BaseException`` leaves the fixture half torn down, so that (pytest >= 9.2)
+    every later test's setup fails on ``assert not self._finalizers``. No test code runs during
+    setup, so nothing can mistake it for an answer."""
+
+
+class WorkerCrashedInSetup(Exception):
+    """:class:`WorkerCrashed` while pytest sets up a fixture (see :class:`CallTimeoutInSetup`)."""
+
+
+def in_setup(err: GradingStop) -> Exception:
+    """The ``Exception`` that stands for ``err`` during a fixture's setup."""
+    kind = CallTimeoutInSetup if isinstance(err, CallTimeout) else WorkerCrashedInSetup
+    return kind(*err.args)
+
+
 _ADOPTING = False  # this process is a subreaper that runs only grading children
 
 

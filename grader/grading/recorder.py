@@ -23,9 +23,9 @@ HIDDEN_DIR = Path("tests") / "hidden"
 def classify(status: str, message: str) -> str:
     """The grading status of a failed phase: timeouts and crashes are named as such."""
     if status in ("failed", "error"):
-        if message.startswith("CallTimeout:"):
+        if message.startswith(("CallTimeout:", "CallTimeoutInSetup:")):
             return "timeout"
-        if message.startswith("WorkerCrashed:"):
+        if message.startswith(("WorkerCrashed:", "WorkerCrashedInSetup:")):
             return "error"
     return status
 

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.grading.channel import CallTimeout, Sandbox, become_subreaper
+from grader.grading.channel import (CallTimeout, GradingStop, Sandbox, become_subreaper,
+                                    in_setup)
 from grader.grading.job import Job
 from grader.grading.proxy import Link
 from grader.grading.recorder import Recorder
@@ -62,6 +63,7 @@ class GradingTarget:
         self.timeouts: Counter = Counter()
         self.recorder: Recorder | None = None
         self.reported_generation = 0
+        self.in_setup = False              # pytest is setting up a test's fixtures
 
     @classmethod
     def from_job(cls, manifest: Manifest, path: Path, config) -> "GradingTarget":
@@ -81,7 +83,14 @@ class GradingTarget:
 
     # -- the fixture's entry point ------------------------------------------------------------
     def load(self, exercise: Exercise, monkeypatch=None, inject_prereqs: bool = False):
-        isolate = self.job.isolate or inject_prereqs
+        """Runs in the ``kata`` fixture's setup: a stop is raised as an ``Exception`` there
+        (see :class:`~grader.grading.channel.CallTimeoutInSetup`)."""
+        try:
+            return self._load(exercise, self.job.isolate or inject_prereqs)
+        except GradingStop as err:
+            raise in_setup(err) from None
+
+    def _load(self, exercise: Exercise, isolate: bool):
         if self.timeouts[exercise.id] >= self.job.timeouts_per_exercise:
             raise CallTimeout(f"{exercise.id}: not run, because {self.timeouts[exercise.id]} "
                               "earlier tests of this exercise timed out")
@@ -110,7 +119,8 @@ class GradingTarget:
             self.reported_generation = self.sandbox.generation
             self.recorder.sandbox(self.isolation)
         self.key = key
-        self.sandbox.link = Link(self.sandbox, self.job.call_timeout)
+        self.sandbox.link = Link(self.sandbox, self.job.call_timeout,
+                                 in_setup=lambda: self.in_setup)
         return self.sandbox.link
 
     def _inject(self, exercise: Exercise, prereq_ids: tuple[str, ...]) -> dict:
@@ -147,6 +157,16 @@ class SharedTmp:
     def __init__(self, target: "GradingTarget"):
         self.target = target
         self.share = target.job.share.resolve()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_setup(self, item):
+        """Fixtures are being set up: a stop raised into one is an ``Exception`` (see
+        :class:`~grader.grading.channel.CallTimeoutInSetup`)."""
+        self.target.in_setup = True
+        try:
+            yield
+        finally:
+            self.target.in_setup = False
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_call(self, item) -> None:
