@@ -79,7 +79,7 @@ def _files(manifest: Manifest, chapter_ids: set[str]) -> dict[str, bytes]:
         if path.is_file() and path.name not in chapter_notes and path.name not in INSTRUCTOR_DOCS:
             files[f"docs/{path.name}"] = path.read_bytes()
     package = Path(grader.__file__).resolve().parent  # the grader that is running now
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted([*package.rglob("*.py"), *package.rglob("constraints.txt")]):
         rel = path.relative_to(package.parent)
         if SKIP_PARTS.isdisjoint(rel.parts[1:-1]) and not path.is_symlink():
             files[rel.as_posix()] = path.read_bytes()
