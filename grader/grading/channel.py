@@ -147,12 +147,31 @@ def rebuild_error(err: dict) -> Exception:
             exception = kind(*args) if isinstance(args, list) else kind(text)
         except Exception:  # noqa: BLE001 - builtins with odd constructors (UnicodeError, ...)
             exception = None
+        syntax = err.get("syntax")
+        if issubclass(kind, SyntaxError) and isinstance(syntax, dict):
+            exception = _syntax_error(kind, syntax) or exception
     if exception is None:
         exception = RemoteError(f"{name}: {text}" if text else name)
     where = str(err.get("tb", ""))
     if where and hasattr(exception, "add_note"):
         exception.add_note("raised in the sandboxed submission:\n" + where.rstrip())
     return exception
+
+
+def _syntax_error(kind: type, syntax: dict) -> SyntaxError | None:
+    """The SyntaxError with its file and line as fields (not folded into the message), so the
+    report names them once: ``SyntaxError in exercises/ch02_dense.py, line 60: ...``."""
+    file, line, offset = syntax.get("file"), syntax.get("line"), syntax.get("offset")
+    text = syntax.get("text")
+    if not (isinstance(file, str) and STUDENT_FILE.match(file)):
+        file = None
+    line = line if isinstance(line, int) and 0 < line < 10**6 else None
+    offset = offset if isinstance(offset, int) and 0 <= offset < 10**6 else None
+    try:
+        return kind(str(syntax.get("msg", "invalid syntax"))[:2000],
+                    (file, line, offset, text[:2000] if isinstance(text, str) else None))
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def raise_remote(err: dict) -> None:

@@ -146,7 +146,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--processes", type=int, default=32, help=argparse.SUPPRESS)
     p.add_argument("--student-timeout", type=float, default=1800.0, metavar="S",
                    help="wall-clock limit for one student (default 1800)")
-    p.add_argument("--keep-work", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--keep-work", action="store_true",
+                   help="keep each student's job folder (OUT/.work: pytest.log, the stream) to debug")
 
     p = sub.add_parser("release", help="instructor: the student release (no solutions)")
     p.add_argument("out", metavar="OUT", help="folder to create")

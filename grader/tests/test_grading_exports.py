@@ -87,12 +87,12 @@ def test_classroom_workflow_runs_the_same_grading_per_push(repo_copy, kata_cli, 
     assert text.count("autograding-command-grader@v1") == 3 and "max-score: 3" in text
     assert "runners: ex01_1,ex01_2,ex01_3" in text and 'EX01_2_RESULTS: "${{steps.ex01_2.outputs.result}}"' in text
 
-    out = tmp_path / "graded" / "student"
+    out = tmp_path / "graded" / "_instructor"
     out.mkdir(parents=True)
     record = {"exercises": [{"id": "01.1", "status": "passed", "points": 2, "max_points": 2, "tests": []},
                             {"id": "01.2", "status": "failed", "points": 1, "max_points": 2,
                              "tests": [{"name": "t", "status": "failed", "hidden": False, "message": "m"}]}]}
-    (out / "grade.json").write_text(json.dumps({"result": record}))
+    (out / "student.json").write_text(json.dumps({"result": record}))
     assert check(tmp_path / "graded", "01.1") == 0
     assert check(tmp_path / "graded", "01.2") == 1
     assert check(tmp_path / "nowhere", "01.1") == 2

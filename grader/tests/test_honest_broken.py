@@ -103,7 +103,7 @@ def graded(tmp_path_factory):
                            "--call-timeout", str(CALL_TIMEOUT)],
                           cwd=course, env=env, capture_output=True, text=True, timeout=500)
     assert done.returncode == 0, done.stdout + done.stderr
-    results = {s: json.loads((out / s / "grade.json").read_text())["result"] for s in students}
+    results = {s: json.loads((out / "_instructor" / f"{s}.json").read_text())["result"] for s in students}
     return {"manifest": manifest, "results": results, "output": done.stdout + done.stderr}
 
 

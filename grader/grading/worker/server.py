@@ -113,8 +113,21 @@ def describe_error(err: BaseException) -> dict:
         where = "".join(traceback.format_list(frames[-8:]))[-4000:]
     except BaseException:  # noqa: BLE001
         where = ""
-    return {"type": kind.__name__, "builtin": builtin, "text": text, "args": args, "tb": where,
-            "at": at}
+    described = {"type": kind.__name__, "builtin": builtin, "text": text, "args": args,
+                 "tb": where, "at": at}
+    if isinstance(err, SyntaxError):
+        described["syntax"] = _syntax_location(err)
+    return described
+
+
+def _syntax_location(err: SyntaxError) -> dict:
+    """Where a SyntaxError is, as the student knows the file (``exercises/ch02_dense.py``)."""
+    folder, name = os.path.split(str(err.filename or ""))
+    mine = os.path.basename(folder) in ("sub", "stubs", "exercises") and name.endswith(".py")
+    return {"msg": _short(str(err.msg)), "file": f"exercises/{name}" if mine else None,
+            "line": err.lineno if isinstance(err.lineno, int) else None,
+            "offset": err.offset if isinstance(err.offset, int) else None,
+            "text": _short(err.text) if isinstance(err.text, str) else None}
 
 
 class Callback:
