@@ -8,7 +8,8 @@ It names every problem it finds:
 4. every graded test passes on the reference and fails (or is "not started") on the stubs;
 5. every catalogued mistake is rejected by at least one test of its exercise, and every
    exercise has at least one catalogued mistake;
-6. layering: chapter N imports only chapters < N and the provided plumbing.
+6. layering: chapter N imports only chapters < N and the provided plumbing;
+7. no hint quotes a line of its exercise's solution (:mod:`grader.author.hints`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from grader.manifest import Manifest
+from grader.author.hints import check_hints
 from grader.author.mistakes import LOAD_ERRORS, catalog_by_exercise
 from grader.testing.runner import run_pytest
 from grader.author.stubgen import generate_all
@@ -154,6 +156,7 @@ def verify(manifest: Manifest, selectors: list[str] = (), echo=print) -> int:
     sections.append(("stubs in sync with solutions", stub_problems))
     sections.append(("layering (chapter N imports only chapters < N)",
                      check_layering(manifest, chapters)))
+    sections.append(("hints end near the answer, never quote it", check_hints(manifest, chapters)))
     behaviour, counts = check_behaviour(manifest, stubs, chapters)
     sections.append(("tests vs reference, stubs and mistakes", behaviour))
     scope = "" if len(chapters) == len(manifest.chapters) else f" (chapters {', '.join(sorted(chapters))})"

@@ -28,7 +28,8 @@ MAX_SOURCE = 2 * 2**20          # one chapter file
 MAX_NOTEBOOK = 20 * 2**20       # one notebook
 MAX_FILES = 20_000              # files looked at in one submission
 MAX_REPORTED = 40               # ignored files listed by name
-SKIPPED_DIRS = {".git", "__pycache__", ".ipynb_checkpoints", "__MACOSX", ".kata", "node_modules"}
+SKIPPED_DIRS = {".git", "__pycache__", ".ipynb_checkpoints", "__MACOSX", ".kata", ".kata-stubs",
+                "node_modules"}
 
 
 @dataclass

@@ -91,7 +91,8 @@ def cmd_release(manifest: Manifest, args) -> int:
     from grader.grading.release import ReleaseError, build_release
 
     try:
-        report = build_release(manifest, Path(args.out), args.chapters, force=args.force)
+        report = build_release(manifest, Path(args.out), args.chapters, force=args.force,
+                               max_hints=args.max_hints)
     except ReleaseError as err:
         print(f"kata release: {err}", file=sys.stderr)
         return 2
@@ -153,6 +154,8 @@ def add_parsers(sub) -> None:
     p.add_argument("out", metavar="OUT", help="folder to create")
     p.add_argument("--chapters", nargs="*", default=[], metavar="NN", help="only these chapters")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    p.add_argument("--max-hints", type=int, default=None, metavar="K",
+                   help="keep at most the first K hints of each exercise's ladder")
 
     p = sub.add_parser("gradescope", help="instructor: a Gradescope autograder .zip")
     p.add_argument("out", metavar="OUT.zip")
