@@ -166,6 +166,18 @@ def grade_all(manifest: Manifest, entries: list[Path], out: Path, options: Optio
                    time.monotonic() - started)
 
 
+def chapter_line(results: list[StudentResult]) -> str:
+    """Grading time per chapter (its tests in the trusted processes, summed over students)."""
+    seconds: dict[str, float] = {}
+    for result in results:
+        for exercise in result.exercises:
+            chapter = exercise.id.split(".")[0]
+            seconds[chapter] = seconds.get(chapter, 0.0) + exercise.seconds
+    if not seconds:
+        return ""
+    return "Time per chapter: " + ", ".join(f"{c} {s:.1f} s" for c, s in sorted(seconds.items()))
+
+
 def sandbox_line(results: list[StudentResult]) -> str:
     """One line for the instructor: which isolation was used, and what it lacks."""
     for result in results:

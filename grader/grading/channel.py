@@ -207,6 +207,7 @@ class Sandbox:
         self.child_active = False
         self.link = None             # the proxy.Link of the active child
         self.generation = 0          # bumps every time a worker is started
+        self.worker_cpu = 0.0        # CPU seconds the workers reported when stopped cleanly
         self._buffer = bytearray()
         self._seq = 0
         self.callbacks: dict[int, object] = {}
@@ -283,10 +284,20 @@ class Sandbox:
             reap_orphans()
 
     def stop(self) -> None:
-        """A clean stop (the zygote kills its strays), then a kill to be sure."""
+        """A clean stop (the zygote kills its strays and says how much CPU it used), then a
+        kill to be sure."""
+        if self.alive and self.child_active:
+            try:
+                self.end_child(2)
+            except (CallTimeout, WorkerCrashed, OSError):
+                pass
         if self.alive and not self.child_active:
             try:
                 self._write(wire.pack({"op": "stop"}, []), time.monotonic() + 2)
+                message, _ = self._read(time.monotonic() + 2, "stopping")
+                cpu = message.get("cpu") if message.get("event") == "bye" else None
+                if isinstance(cpu, (int, float)) and 0 <= cpu < 1e6:
+                    self.worker_cpu += float(cpu)
                 self.proc.wait(timeout=2)
             except (CallTimeout, WorkerCrashed, OSError, subprocess.TimeoutExpired):
                 pass
@@ -427,10 +438,13 @@ class Sandbox:
         for chunk in chunks:
             view = memoryview(chunk)
             while view:
-                self._wait(self._out, deadline, "reading our request", write=True)
+                # Write first and wait only when the pipe is full: one system call, not two.
+                if self._out is None or time.monotonic() >= deadline:
+                    self._wait(self._out, deadline, "reading our request", write=True)
                 try:
                     written = os.write(self._out, view)
                 except BlockingIOError:
+                    self._wait(self._out, deadline, "reading our request", write=True)
                     continue
                 except (BrokenPipeError, OSError) as err:
                     self.kill()
@@ -439,10 +453,14 @@ class Sandbox:
 
     def _fill(self, size: int, deadline: float, doing: str) -> None:
         while len(self._buffer) < size:
-            self._wait(self._in, deadline, doing)
+            # Read first and wait only when nothing is there yet (the deadline is checked
+            # either way, so a worker that floods the channel cannot outlast it).
+            if self._in is None or time.monotonic() >= deadline:
+                self._wait(self._in, deadline, doing)
             try:
                 chunk = os.read(self._in, max(size - len(self._buffer), 1 << 16))
             except BlockingIOError:
+                self._wait(self._in, deadline, doing)
                 continue
             except OSError as err:
                 if err.errno == errno.EINTR:

@@ -34,7 +34,8 @@ def options_from(manifest: Manifest, args, echo=print):
 
 def cmd_grade(manifest: Manifest, args) -> int:
     from grader.grading import sandbox
-    from grader.grading.batch import GradeError, check_folders, grade_all, sandbox_line
+    from grader.grading.batch import (GradeError, chapter_line, check_folders, grade_all,
+                                      sandbox_line)
     from grader.grading.channel import become_subreaper, reap_orphans
     from grader.grading.collect import list_entries
 
@@ -79,9 +80,9 @@ def cmd_grade(manifest: Manifest, args) -> int:
         reap_orphans()
     print(f"graded {summary.graded}, kept {summary.kept}, in {summary.seconds:.1f} s; "
           f"grades in {out / 'grades.csv'}")
-    line = sandbox_line(summary.results)
-    if line:
-        print(line)
+    for line in (chapter_line(summary.results), sandbox_line(summary.results)):
+        if line:
+            print(line)
     if args.check:
         return 0 if all(r.total == r.max_total and not r.problem for r in summary.results) else 1
     return 0

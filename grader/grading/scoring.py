@@ -48,6 +48,7 @@ class ExerciseResult:
     max_points: float
     tests: list[TestResult] = field(default_factory=list)
     detail: str = ""          # "blocked by 02.1", "no graded tests"
+    seconds: float = 0.0      # wall time of its tests in the trusted process
 
 
 @dataclass
@@ -58,6 +59,8 @@ class StudentResult:
     isolation: dict = field(default_factory=dict)
     seconds: float = 0.0
     problem: str = ""          # why grading could not run at all (then every exercise is 0)
+    cpu: float = 0.0           # CPU seconds: trusted pytest process + sandboxed workers
+    cpu_worker: float = 0.0    # of which the sandboxed workers
 
     @property
     def total(self) -> float:
@@ -77,7 +80,8 @@ class StudentResult:
         exercises = [ExerciseResult(**{**e, "tests": [TestResult(**t) for t in e["tests"]]})
                      for e in data["exercises"]]
         return cls(data["student"], exercises, data.get("submission", []), data.get("isolation", {}),
-                   data.get("seconds", 0.0), data.get("problem", ""))
+                   data.get("seconds", 0.0), data.get("problem", ""), data.get("cpu", 0.0),
+                   data.get("cpu_worker", 0.0))
 
 
 def shares(points: float, count: int) -> list[float]:
@@ -138,6 +142,7 @@ def score(manifest: Manifest, selected: list[Exercise], events: list[dict]) -> l
     for event in events:
         if event.get("event") == "test":
             phases.setdefault(str(event.get("nodeid")), []).append(event)
+    seconds: dict[str, float] = {}
     by_exercise: dict[str, list[dict]] = {}
     for test in collected.get("tests", []):
         by_exercise.setdefault(str(test.get("exercise")), []).append(test)
@@ -147,6 +152,9 @@ def score(manifest: Manifest, selected: list[Exercise], events: list[dict]) -> l
         graded = []
         for test, share in zip(tests, shares(exercise.points, len(tests)) if tests else []):
             status, message = _test_status(phases.get(str(test.get("nodeid")), []))
+            seconds[exercise.id] = seconds.get(exercise.id, 0.0) + sum(
+                float(p.get("seconds", 0.0)) for p in phases.get(str(test.get("nodeid")), [])
+                if isinstance(p.get("seconds", 0.0), (int, float)))
             graded.append(TestResult(
                 nodeid=str(test.get("nodeid")), name=str(test.get("name", test.get("nodeid"))),
                 exercise=exercise.id, hidden=bool(test.get("hidden")), status=status,
@@ -154,7 +162,8 @@ def score(manifest: Manifest, selected: list[Exercise], events: list[dict]) -> l
         status, detail = exercise_status(graded)
         results.append(ExerciseResult(exercise.id, exercise.title, status,
                                       round(sum(t.points for t in graded), DECIMALS),
-                                      round(float(exercise.points), DECIMALS), graded, detail))
+                                      round(float(exercise.points), DECIMALS), graded, detail,
+                                      round(seconds.get(exercise.id, 0.0), 4)))
     return results
 
 

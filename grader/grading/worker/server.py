@@ -403,6 +403,9 @@ def run_zygote(spec: dict) -> None:
             wire.write_frame(FD_OUT, wire.pack({"event": "idle", "ok": [status, strays]}, []))
         elif op == "stop":
             kill_strays(scope)
+            used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+            cpu = sum(u.ru_utime + u.ru_stime for u in used)  # this worker and its children
+            wire.write_frame(FD_OUT, wire.pack({"event": "bye", "cpu": round(cpu, 4)}, []))
             os._exit(0)
         else:
             os._exit(4)
