@@ -101,7 +101,11 @@ def pytest_command(manifest: Manifest, job_path: Path, options: Options) -> list
             f"--kata-grade={job_path}",
             f"--exercise={selector}", f"--rootdir={manifest.root}", "-p", "no:cacheprovider",
             f"--basetemp={job_path.parent / 'tmp' / 'base'}",
-            *_plugin_args(), "-q", "--no-header", "-rN", "--color=no"]
+            *_plugin_args(), "-q", "--no-header", "-rN", "--color=no",
+            # Python's own traceback format: pytest's default re-parses a test file's source
+            # for every entry of every failure (seconds for a half-done submission); scores
+            # and messages never come from it (pytest.log is for the instructor's debugging).
+            "--tb=native"]
 
 
 def pytest_env(manifest: Manifest, work: Path) -> dict[str, str]:
