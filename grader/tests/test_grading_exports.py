@@ -68,8 +68,11 @@ def test_gradescope_bundle_grades_a_fake_autograder_tree(repo_copy, kata_cli, tm
     shutil.copy(root / "solutions" / "ch01_neurons.py", tree / "submission" / "nested")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "KATA_"))}
     env.update(KATA_AUTOGRADER_ROOT=str(tree), KATA_PYTHON=sys.executable)
+    modes = {p: p.stat().st_mode for p in [tree / "source", *(tree / "source").rglob("*")]}
     done = subprocess.run(["bash", str(tree / "run_autograder")], env=env, capture_output=True,
                           text=True, timeout=240)
+    # a local test tree is left as it was (permissions are restricted on a real /autograder only)
+    assert {p: p.stat().st_mode for p in modes} == modes
     results = json.loads((tree / "results" / "results.json").read_text())
     assert results["score"] == 7.0, (done.stdout, done.stderr, results)
     assert len(results["tests"]) > 3 and all(t["status"] == "passed" for t in results["tests"])
