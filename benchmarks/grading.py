@@ -106,18 +106,17 @@ def main() -> int:
             return 1
         records = [json.loads(p.read_text())["result"]
                    for p in sorted((out / kind / "_instructor").glob("*.json"))]
-        # kata grade and its trusted pytest processes (waited children) + the sandboxed
-        # workers (they report their CPU when stopped; a worker's CPU is not a waited child's)
+        # kata grade, its trusted pytest processes and, through bubblewrap (or directly), the
+        # sandboxed workers, which all end cleanly here: every process is a waited child
         waited = (after.children_user - before.children_user) + (after.children_system
                                                                  - before.children_system)
         for record in records:
             for exercise in record["exercises"]:
                 chapter = exercise["id"].split(".")[0]
                 chapters[chapter] = chapters.get(chapter, 0.0) + exercise.get("seconds", 0.0)
-        worker_cpu = sum(r.get("cpu_worker", 0.0) for r in records)
         rows.append((kind, len(records), wall, statistics.median(r["seconds"] for r in records),
                      statistics.median(r.get("cpu", 0.0) for r in records),
-                     (waited + worker_cpu) / len(records),
+                     waited / len(records),
                      statistics.median(r["total"] for r in records)))
     print(f"load average after:  {load_average()}\n")
     print(f"{'kind':<10} {'n':>3} {'batch wall s':>13} {'median wall s':>14} "
@@ -127,7 +126,7 @@ def main() -> int:
               f"{per_sub:>14.2f} {points:>14g}")
     print("\nmedian wall s: one submission, as the engine timed it (-j %d at once); median CPU s:"
           "\nits trusted pytest process and sandboxed workers; CPU s per sub: the whole batch's"
-          "\nCPU (kata grade itself, every process it waited for, every worker) / n." % args.jobs)
+          "\nCPU (kata grade itself and every process it started, workers included) / n." % args.jobs)
     print("\ntest time per chapter (trusted process, summed over every batch):")
     print("  " + ", ".join(f"{c} {s:.1f} s" for c, s in sorted(chapters.items())))
     if not args.keep:

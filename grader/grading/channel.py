@@ -218,6 +218,12 @@ class Sandbox:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    @property
+    def running(self) -> bool:
+        """``alive`` without a system call, for every request: a worker that died since is
+        noticed at once anyway (its end of the pipe closes)."""
+        return self.proc is not None and self.proc.returncode is None
+
     def start(self) -> None:
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
@@ -343,7 +349,7 @@ class Sandbox:
         ``decode_tag(tag, node)`` turns handle tags into proxies. Callbacks the worker asks for
         are served meanwhile (they may call into the worker again).
         """
-        if not self.alive or not self.child_active:
+        if not self.running or not self.child_active:
             raise WorkerCrashed("the worker is not running (it crashed or timed out earlier)")
         encoder = wire.Encoder(self._not_data)
         self._seq += 1

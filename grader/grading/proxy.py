@@ -35,7 +35,7 @@ class Link:
 
     @property
     def usable(self) -> bool:
-        return (self.sandbox.generation == self.generation and self.sandbox.alive
+        return (self.sandbox.generation == self.generation and self.sandbox.running
                 and self.sandbox.child_active and self.sandbox.link is self)
 
     def request(self, op: str, obj: int | None, **values):
