@@ -26,6 +26,7 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 VENV = os.path.join(ROOT, ".venv")
 STAMP = os.path.join(VENV, "kata-installed.txt")
 TORCH_DEFAULT = "2.13.0"
+CONSTRAINTS = os.path.join("grader", "grading", "constraints.txt")
 # The contributors' test command; .ci/run calls `python3 bootstrap.py test`, which runs this.
 VERIFY = ["kata", "verify"]
 PYTEST = ["-m", "pytest", "--solutions", "tests", "grader", "crosschecks"]
@@ -76,8 +77,11 @@ def ensure_venv():
 
 def wanted_state(extras):
     """What an install depends on: the project metadata and the extras asked for."""
-    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as fh:
-        digest = hashlib.sha256(fh.read()).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for name in ("pyproject.toml", CONSTRAINTS):
+        with open(os.path.join(ROOT, name), "rb") as fh:
+            digest.update(fh.read())
+    digest = digest.hexdigest()[:16]
     return "pyproject %s extras %s python %s" % (digest, ",".join(sorted(extras)), venv_python())
 
 
@@ -101,10 +105,13 @@ def ensure_installed(extras):
         if os.path.exists(venv_tool("kata")):
             return
     target = "." + ("[%s]" % ",".join(sorted(extras)) if extras else "")
-    print("bootstrap: installing the kata into .venv (pip install -e %s) ..." % target)
+    # Contributors test with the versions grading was tested with (the constraints file).
+    pins = ["-c", CONSTRAINTS] if extras else []
+    print("bootstrap: installing the kata into .venv (pip install %s-e %s) ..."
+          % ("-c %s " % CONSTRAINTS if pins else "", target))
     if extras:
         print("bootstrap: the instructor extra brings nbgrader: this takes a few minutes once")
-    if pip("install", "--quiet", "-e", target) != 0:
+    if pip("install", "--quiet", *pins, "-e", target) != 0:
         fail("`pip install -e %s` failed (see above); nothing else was changed" % target)
     with open(STAMP, "w", encoding="utf-8") as fh:
         fh.write(state + "\n")

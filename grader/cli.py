@@ -84,10 +84,17 @@ def _backup(manifest: Manifest, path: Path) -> Path:
     return backup
 
 
+RELEASE_STUBS = ".kata-stubs"  # `kata release` keeps a pristine copy of each stub here
+
+
 def cmd_reset(manifest: Manifest, args) -> int:
     exercise = manifest.exercise(args.id)
     path = manifest.root / "exercises" / exercise.file
-    stub = expected_stubs(manifest)[path]
+    shipped = manifest.root / RELEASE_STUBS / exercise.file  # a student release has no solutions/
+    if not (manifest.root / "solutions").is_dir() and shipped.is_file():
+        stub = shipped.read_text(encoding="utf-8")
+    else:
+        stub = expected_stubs(manifest)[path]
     if not path.is_file():
         path.write_text(stub, encoding="utf-8")
         print(f"exercises/{exercise.file} was missing; it is back as a fresh stub file.")
@@ -193,10 +200,27 @@ COMMANDS = {"list": cmd_list, "check": cmd_check, "hint": cmd_hint, "watch": cmd
             **grading_commands.COMMANDS}
 
 
+def needs_reference(args) -> str | None:
+    """The command as typed when it needs the instructor's copy (``solutions/``), else None."""
+    if args.command in ("verify", "stubs", "release", "gradescope", "nbgrader"):
+        return f"kata {args.command}"
+    for flag in ("solutions", "reference_prereqs"):
+        if getattr(args, flag, False):
+            named = " ".join(str(getattr(args, a)) for a in ("name", "id") if getattr(args, a, None))
+            return " ".join(["kata", args.command, *([named] if named else []),
+                             f"--{flag.replace('_', '-')}"])
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         manifest = load_manifest()
+        wanted = needs_reference(args)
+        if wanted and not (manifest.root / "solutions").is_dir():
+            print(f"{wanted}: needs the instructor's copy of the course (with solutions/); "
+                  "this is a student release", file=sys.stderr)
+            return 2
         return COMMANDS[args.command or "list"](manifest, args)
     except (ManifestError, StubError) as err:
         print(f"kata: {err}", file=sys.stderr)

@@ -7,13 +7,12 @@ It names every problem it finds:
 3. manifest, fences and graded tests are one-to-one (every exercise has a fence and tests);
 4. every graded test passes on the reference and fails (or is "not started") on the stubs;
 5. every catalogued mistake is rejected by at least one test of its exercise, and every
-   exercise has at least one catalogued mistake;
-6. layering: chapter N imports only chapters < N and the provided plumbing;
-7. every exercise's docstring shows a worked example (whose truth ``grader/tests/test_docs.py``
-   checks against the reference).
    exercise has at least one catalogued mistake; a mistake that declares its cause
    (``cause=``) is shown with a message that names it, or at least guesses no other cause;
-6. layering: chapter N imports only chapters < N and the provided plumbing.
+6. layering: chapter N imports only chapters < N and the provided plumbing;
+7. no hint quotes a line of its exercise's solution (:mod:`grader.author.hints`);
+8. every exercise's docstring shows a worked example (whose truth ``grader/tests/test_docs.py``
+   checks against the reference).
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from pathlib import Path
 from grader.manifest import Manifest
 from grader.author.examples import missing_examples
 from grader.author.causes import guesses, judge
+from grader.author.hints import check_hints
 from grader.author.mistakes import LOAD_ERRORS, catalog_by_exercise
 from grader.testing.runner import run_pytest
 from grader.author.stubgen import generate_all
@@ -175,6 +175,7 @@ def verify(manifest: Manifest, selectors: list[str] = (), echo=print) -> int:
                      check_layering(manifest, chapters)))
     sections.append(("a worked example in every exercise's docstring",
                      missing_examples(manifest, chapters)))
+    sections.append(("hints end near the answer, never quote it", check_hints(manifest, chapters)))
     behaviour, counts = check_behaviour(manifest, stubs, chapters)
     sections.append(("tests vs reference, stubs and mistakes", behaviour))
     scope = "" if len(chapters) == len(manifest.chapters) else f" (chapters {', '.join(sorted(chapters))})"

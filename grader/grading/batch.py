@@ -1,11 +1,13 @@
 """``kata grade``: every student entry of a folder, in parallel, resumable, never in place.
 
 For each entry (a folder or a ``.zip``, see :mod:`.collect`) the engine grades the submission
-in its own trusted pytest process and sandbox, then writes ``OUT/<student>/results.json``,
-``feedback.md`` and ``grade.json`` (the record the CSV and resuming read). ``OUT/grades.csv`` is
-rewritten after every student, so an interrupted run still leaves one for those finished. A
-re-run skips students whose ``grade.json`` matches their submission and the options (its
-fingerprint), unless ``--force``; a changed submission is graded again. One student's failure,
+in its own trusted pytest process and sandbox, then writes ``OUT/<student>/results.json`` and
+``feedback.md`` (safe to hand to that student as they are: hidden tests only as passed/failed
+unless ``--hidden-feedback``) and ``OUT/_instructor/<student>.json``, the full record with every
+test's name and message (what resuming and the Classroom steps read; never for students).
+``OUT/grades.csv`` is rewritten after every student, so an interrupted run still leaves one for
+those finished. A re-run skips students whose record matches their submission and the options
+(its fingerprint), unless ``--force``; a changed submission is graded again. One student's failure,
 crash or attack is confined to their own job: anything unexpected becomes an ``error`` row for
 them alone. ``SUBMISSIONS`` is only ever read.
 """
@@ -26,6 +28,15 @@ from grader.grading.engine import Options, Running, fingerprint, grade_submissio
 from grader.grading.progressbar import Progress
 from grader.grading.scoring import StudentResult, failed_everything
 from grader.manifest import Manifest
+
+
+INSTRUCTOR_DIR = "_instructor"   # OUT/_instructor/<student>.json: full records, not for students
+RESERVED = (".work", "grades.csv", INSTRUCTOR_DIR)
+
+
+def record_path(out: Path, student: str) -> Path:
+    """The instructor-only record of one student."""
+    return out / INSTRUCTOR_DIR / f"{student}.json"
 
 
 class GradeError(ValueError):
@@ -54,14 +65,13 @@ def _unique(submissions: list[Submission]) -> None:
     seen: set[str] = set()
     for sub in submissions:
         name, n = sub.student, 2
-        while name in seen or name in (".work", "grades.csv"):
+        while name in seen or name in RESERVED:
             name, n = f"{sub.student}-{n}", n + 1
         sub.student = name
         seen.add(name)
 
 
-def _load_kept(folder: Path, print_fingerprint: str) -> StudentResult | None:
-    path = folder / "grade.json"
+def _load_kept(path: Path, print_fingerprint: str) -> StudentResult | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -74,9 +84,9 @@ def _load_kept(folder: Path, print_fingerprint: str) -> StudentResult | None:
         return None
 
 
-def _save(folder: Path, result: StudentResult, print_fingerprint: str, options: Options) -> None:
-    reports.write_student(folder, result, options.hidden_feedback)
-    reports.write_atomic(folder / "grade.json", json.dumps(
+def _save(out: Path, result: StudentResult, print_fingerprint: str, options: Options) -> None:
+    reports.write_student(out / result.student, result, options.hidden_feedback)
+    reports.write_atomic(record_path(out, result.student), json.dumps(
         {"complete": True, "fingerprint": print_fingerprint, "result": result.to_json()}, indent=1))
 
 
@@ -94,7 +104,7 @@ def grade_all(manifest: Manifest, entries: list[Path], out: Path, options: Optio
     todo = []
     for sub in submissions:
         print_fingerprint = fingerprint(manifest, sub, options)
-        kept = None if force else _load_kept(out / sub.student, print_fingerprint)
+        kept = None if force else _load_kept(record_path(out, sub.student), print_fingerprint)
         if kept is not None:
             results[sub.student] = kept
         else:
@@ -115,11 +125,11 @@ def grade_all(manifest: Manifest, entries: list[Path], out: Path, options: Optio
             result = grade_submission(manifest, sub, out, options, running)
         except Exception as err:  # noqa: BLE001 - a grader bug must not stop the others
             result = StudentResult(sub.student, failed_everything(manifest, options.exercises,
-                                                                  f"internal error: {err}"),
+                                                                  "internal error of the grader"),
                                    sub.report(), problem=f"internal error while grading: {err!r}")
         if stopping.is_set():
             return result
-        _save(out / sub.student, result, print_fingerprint, options)
+        _save(out, result, print_fingerprint, options)
         with lock:
             results[sub.student] = result
             write_csv()
@@ -154,6 +164,18 @@ def grade_all(manifest: Manifest, entries: list[Path], out: Path, options: Optio
     progress.finish()
     return Summary([results[n] for n in order if n in results], len(todo), len(submissions) - len(todo),
                    time.monotonic() - started)
+
+
+def chapter_line(results: list[StudentResult]) -> str:
+    """Grading time per chapter (its tests in the trusted processes, summed over students)."""
+    seconds: dict[str, float] = {}
+    for result in results:
+        for exercise in result.exercises:
+            chapter = exercise.id.split(".")[0]
+            seconds[chapter] = seconds.get(chapter, 0.0) + exercise.seconds
+    if not seconds:
+        return ""
+    return "Time per chapter: " + ", ".join(f"{c} {s:.1f} s" for c, s in sorted(seconds.items()))
 
 
 def sandbox_line(results: list[StudentResult]) -> str:

@@ -47,6 +47,24 @@ class WorkerCrashed(GradingStop):
     """The worker died (os._exit, a signal, a resource limit) or broke the channel."""
 
 
+class CallTimeoutInSetup(Exception):
+    """:class:`CallTimeout` while pytest sets up a fixture (the ``kata`` fixture loading the
+    module). There it must be an ``Exception``: pytest caches only ``Exception``s as a fixture's
+    result, and a ``BaseException`` leaves the fixture half torn down, so that (pytest >= 9.2)
+    every later test's setup fails on ``assert not self._finalizers``. No test code runs during
+    setup, so nothing can mistake it for an answer."""
+
+
+class WorkerCrashedInSetup(Exception):
+    """:class:`WorkerCrashed` while pytest sets up a fixture (see :class:`CallTimeoutInSetup`)."""
+
+
+def in_setup(err: GradingStop) -> Exception:
+    """The ``Exception`` that stands for ``err`` during a fixture's setup."""
+    kind = CallTimeoutInSetup if isinstance(err, CallTimeout) else WorkerCrashedInSetup
+    return kind(*err.args)
+
+
 _ADOPTING = False  # this process is a subreaper that runs only grading children
 
 
@@ -129,12 +147,31 @@ def rebuild_error(err: dict) -> Exception:
             exception = kind(*args) if isinstance(args, list) else kind(text)
         except Exception:  # noqa: BLE001 - builtins with odd constructors (UnicodeError, ...)
             exception = None
+        syntax = err.get("syntax")
+        if issubclass(kind, SyntaxError) and isinstance(syntax, dict):
+            exception = _syntax_error(kind, syntax) or exception
     if exception is None:
         exception = RemoteError(f"{name}: {text}" if text else name)
     where = str(err.get("tb", ""))
     if where and hasattr(exception, "add_note"):
         exception.add_note("raised in the sandboxed submission:\n" + where.rstrip())
     return exception
+
+
+def _syntax_error(kind: type, syntax: dict) -> SyntaxError | None:
+    """The SyntaxError with its file and line as fields (not folded into the message), so the
+    report names them once: ``SyntaxError in exercises/ch02_dense.py, line 60: ...``."""
+    file, line, offset = syntax.get("file"), syntax.get("line"), syntax.get("offset")
+    text = syntax.get("text")
+    if not (isinstance(file, str) and STUDENT_FILE.match(file)):
+        file = None
+    line = line if isinstance(line, int) and 0 < line < 10**6 else None
+    offset = offset if isinstance(offset, int) and 0 <= offset < 10**6 else None
+    try:
+        return kind(str(syntax.get("msg", "invalid syntax"))[:2000],
+                    (file, line, offset, text[:2000] if isinstance(text, str) else None))
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def raise_remote(err: dict) -> None:
@@ -170,6 +207,7 @@ class Sandbox:
         self.child_active = False
         self.link = None             # the proxy.Link of the active child
         self.generation = 0          # bumps every time a worker is started
+        self.worker_cpu = 0.0        # CPU seconds the workers reported when stopped cleanly
         self._buffer = bytearray()
         self._seq = 0
         self.callbacks: dict[int, object] = {}
@@ -179,6 +217,12 @@ class Sandbox:
     @property
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+    @property
+    def running(self) -> bool:
+        """``alive`` without a system call, for every request: a worker that died since is
+        noticed at once anyway (its end of the pipe closes)."""
+        return self.proc is not None and self.proc.returncode is None
 
     def start(self) -> None:
         to_worker_r, to_worker_w = os.pipe()
@@ -246,10 +290,20 @@ class Sandbox:
             reap_orphans()
 
     def stop(self) -> None:
-        """A clean stop (the zygote kills its strays), then a kill to be sure."""
+        """A clean stop (the zygote kills its strays and says how much CPU it used), then a
+        kill to be sure."""
+        if self.alive and self.child_active:
+            try:
+                self.end_child(2)
+            except (CallTimeout, WorkerCrashed, OSError):
+                pass
         if self.alive and not self.child_active:
             try:
                 self._write(wire.pack({"op": "stop"}, []), time.monotonic() + 2)
+                message, _ = self._read(time.monotonic() + 2, "stopping")
+                cpu = message.get("cpu") if message.get("event") == "bye" else None
+                if isinstance(cpu, (int, float)) and 0 <= cpu < 1e6:
+                    self.worker_cpu += float(cpu)
                 self.proc.wait(timeout=2)
             except (CallTimeout, WorkerCrashed, OSError, subprocess.TimeoutExpired):
                 pass
@@ -295,7 +349,7 @@ class Sandbox:
         ``decode_tag(tag, node)`` turns handle tags into proxies. Callbacks the worker asks for
         are served meanwhile (they may call into the worker again).
         """
-        if not self.alive or not self.child_active:
+        if not self.running or not self.child_active:
             raise WorkerCrashed("the worker is not running (it crashed or timed out earlier)")
         encoder = wire.Encoder(self._not_data)
         self._seq += 1
@@ -390,10 +444,13 @@ class Sandbox:
         for chunk in chunks:
             view = memoryview(chunk)
             while view:
-                self._wait(self._out, deadline, "reading our request", write=True)
+                # Write first and wait only when the pipe is full: one system call, not two.
+                if self._out is None or time.monotonic() >= deadline:
+                    self._wait(self._out, deadline, "reading our request", write=True)
                 try:
                     written = os.write(self._out, view)
                 except BlockingIOError:
+                    self._wait(self._out, deadline, "reading our request", write=True)
                     continue
                 except (BrokenPipeError, OSError) as err:
                     self.kill()
@@ -402,10 +459,14 @@ class Sandbox:
 
     def _fill(self, size: int, deadline: float, doing: str) -> None:
         while len(self._buffer) < size:
-            self._wait(self._in, deadline, doing)
+            # Read first and wait only when nothing is there yet (the deadline is checked
+            # either way, so a worker that floods the channel cannot outlast it).
+            if self._in is None or time.monotonic() >= deadline:
+                self._wait(self._in, deadline, doing)
             try:
                 chunk = os.read(self._in, max(size - len(self._buffer), 1 << 16))
             except BlockingIOError:
+                self._wait(self._in, deadline, doing)
                 continue
             except OSError as err:
                 if err.errno == errno.EINTR:

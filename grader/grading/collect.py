@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -27,7 +28,8 @@ MAX_SOURCE = 2 * 2**20          # one chapter file
 MAX_NOTEBOOK = 20 * 2**20       # one notebook
 MAX_FILES = 20_000              # files looked at in one submission
 MAX_REPORTED = 40               # ignored files listed by name
-SKIPPED_DIRS = {".git", "__pycache__", ".ipynb_checkpoints", "__MACOSX", ".kata", "node_modules"}
+SKIPPED_DIRS = {".git", "__pycache__", ".ipynb_checkpoints", "__MACOSX", ".kata", ".kata-stubs",
+                "node_modules"}
 
 
 @dataclass
@@ -53,10 +55,21 @@ def chapter_files(manifest: Manifest) -> set[str]:
     return {f"{ch.module}.py" for ch in manifest.chapters}
 
 
+# What a folder name (Linux, macOS, Windows) or a spreadsheet cell cannot hold safely.
+UNSAFE_IN_NAME = re.compile(r'[\x00-\x1f\x7f/\\<>:"|?*]')
+
+
 def student_name(entry: Path) -> str:
+    """The entry's name, kept as it is (``Zoë Müller``, ``李雷``) but for what a file system or a
+    CSV cannot hold: control characters and ``/ \\ < > : " | ? *`` become ``_``; leading dots
+    (hidden files), leading ``=+-@`` (spreadsheet formulas) and trailing dots and spaces go."""
     stem = entry.name[:-4] if entry.name.lower().endswith(".zip") and entry.is_file() else entry.name
-    name = re.sub(r"[^A-Za-z0-9._@+-]", "_", stem).lstrip(".")
-    return name[:120] or "student"
+    stem = unicodedata.normalize("NFC", stem)
+    stem = "".join("_" if unicodedata.category(c)[0] == "C" else c for c in stem)
+    name = UNSAFE_IN_NAME.sub("_", stem).strip().lstrip(".=+-@ ").rstrip(". ")
+    while len(name.encode("utf-8")) > 200:  # file systems count bytes
+        name = name[:-1]
+    return name or "student"
 
 
 def list_entries(submissions: Path) -> tuple[list[Path], list[str]]:

@@ -34,7 +34,8 @@ def options_from(manifest: Manifest, args, echo=print):
 
 def cmd_grade(manifest: Manifest, args) -> int:
     from grader.grading import sandbox
-    from grader.grading.batch import GradeError, check_folders, grade_all, sandbox_line
+    from grader.grading.batch import (GradeError, chapter_line, check_folders, grade_all,
+                                      sandbox_line)
     from grader.grading.channel import become_subreaper, reap_orphans
     from grader.grading.collect import list_entries
 
@@ -79,9 +80,9 @@ def cmd_grade(manifest: Manifest, args) -> int:
         reap_orphans()
     print(f"graded {summary.graded}, kept {summary.kept}, in {summary.seconds:.1f} s; "
           f"grades in {out / 'grades.csv'}")
-    line = sandbox_line(summary.results)
-    if line:
-        print(line)
+    for line in (chapter_line(summary.results), sandbox_line(summary.results)):
+        if line:
+            print(line)
     if args.check:
         return 0 if all(r.total == r.max_total and not r.problem for r in summary.results) else 1
     return 0
@@ -91,7 +92,8 @@ def cmd_release(manifest: Manifest, args) -> int:
     from grader.grading.release import ReleaseError, build_release
 
     try:
-        report = build_release(manifest, Path(args.out), args.chapters, force=args.force)
+        report = build_release(manifest, Path(args.out), args.chapters, force=args.force,
+                               max_hints=args.max_hints)
     except ReleaseError as err:
         print(f"kata release: {err}", file=sys.stderr)
         return 2
@@ -146,12 +148,15 @@ def add_parsers(sub) -> None:
     p.add_argument("--processes", type=int, default=32, help=argparse.SUPPRESS)
     p.add_argument("--student-timeout", type=float, default=1800.0, metavar="S",
                    help="wall-clock limit for one student (default 1800)")
-    p.add_argument("--keep-work", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--keep-work", action="store_true",
+                   help="keep each student's job folder (OUT/.work: pytest.log, the stream) to debug")
 
     p = sub.add_parser("release", help="instructor: the student release (no solutions)")
     p.add_argument("out", metavar="OUT", help="folder to create")
     p.add_argument("--chapters", nargs="*", default=[], metavar="NN", help="only these chapters")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    p.add_argument("--max-hints", type=int, default=None, metavar="K",
+                   help="keep at most the first K hints of each exercise's ladder")
 
     p = sub.add_parser("gradescope", help="instructor: a Gradescope autograder .zip")
     p.add_argument("out", metavar="OUT.zip")

@@ -28,31 +28,45 @@ TOP_FILES = ("curriculum.toml", "conftest.py", "pyproject.toml", "README.md", "L
 SETTINGS = "kata-grading.json"
 
 SETUP_SH = """#!/usr/bin/env bash
-# Gradescope runs this once, as root, when it builds the autograder image.
+# Gradescope runs this once, as root, when it builds the autograder image. Any failing step
+# fails the build (set -euo pipefail) with its error shown: an image without the grader's
+# exact, tested versions (grader/grading/constraints.txt) must not grade anyone.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq python3 python3-pip python3-venv bubblewrap >/dev/null
+# Its own environment, readable by everyone (the sandboxed worker runs Python from it).
+python3 -m venv /opt/kata-venv
+/opt/kata-venv/bin/python -m pip install -q --upgrade pip
 cd /autograder/source
-python3 -m pip install -q -e . 2>/dev/null || python3 -m pip install -q --break-system-packages -e .
+/opt/kata-venv/bin/python -m pip install -q -c grader/grading/constraints.txt -e .
+/opt/kata-venv/bin/python -c "import numpy, pytest, pytest_timeout, hypothesis, grader.grading.engine"
+echo "kata autograder ready: $(/opt/kata-venv/bin/python -m pytest --version 2>&1)"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this for every submission: kata's sandboxed engine grades
 # $ROOT/submission and writes $ROOT/results/results.json.
+# KATA_AUTOGRADER_ROOT (a fake tree for a local test) and KATA_PYTHON replace /autograder and
+# the interpreter setup.sh installed.
 set -u
 ROOT="${KATA_AUTOGRADER_ROOT:-/autograder}"
-PY="${KATA_PYTHON:-python3}"
+if [ -z "${KATA_PYTHON:-}" ] && [ -x /opt/kata-venv/bin/python ]; then
+    PY=/opt/kata-venv/bin/python
+else
+    PY="${KATA_PYTHON:-python3}"
+fi
 mkdir -p "$ROOT/results"
-if [ "$(id -u)" = 0 ]; then
-    # Without bubblewrap the worker runs as a throw-away uid on the real file system: keep the
-    # reference and the results readable by root only.
+if [ "$(id -u)" = 0 ] && [ -z "${KATA_AUTOGRADER_ROOT:-}" ]; then
+    # On Gradescope only (never on a local test tree): without bubblewrap the worker runs as a
+    # throw-away uid on the real file system, so keep the reference and the results
+    # readable by root only.
     chmod -R go-rwx "$ROOT/source" "$ROOT/results" 2>/dev/null || true
 fi
 cd "$ROOT/source"
 "$PY" -m grader.grading.gradescope --root "$ROOT"
 if [ ! -s "$ROOT/results/results.json" ]; then
-    echo '{"score": 0, "output": "The autograder failed to start; please tell your instructor.", "tests": []}' \
+    echo '{"score": 0, "output": "The autograder failed to start; please tell your instructor.", "tests": []}' \\
         > "$ROOT/results/results.json"
 fi
 """
@@ -68,7 +82,7 @@ def _course_files(root: Path) -> dict[str, bytes]:
             if "__pycache__" not in path.parts and not path.is_symlink():
                 files[path.relative_to(root).as_posix()] = path.read_bytes()
     package = Path(grader.__file__).resolve().parent  # the grader that is running now
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted([*package.rglob("*.py"), *package.rglob("constraints.txt")]):
         rel = path.relative_to(package.parent)
         if "tests" not in rel.parts[1:-1] and "__pycache__" not in rel.parts:
             files[rel.as_posix()] = path.read_bytes()

@@ -6,6 +6,8 @@ import sys
 import threading
 import time
 
+from grader.grading.reports import fmt_points
+
 
 class Progress:
     def __init__(self, total: int, echo=print, live: bool | None = None):
@@ -60,7 +62,7 @@ class Progress:
                 counts[exercise.status] = counts.get(exercise.status, 0) + 1
             statuses = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
             problem = f"  ({result.problem.splitlines()[0][:80]})" if result.problem else ""
-            self._line(f"[{self.finished}/{self.total}] {student}: {result.total:g}/{result.max_total:g} "
+            self._line(f"[{self.finished}/{self.total}] {student}: {fmt_points(result.total)}/{fmt_points(result.max_total)} "
                        f"points ({statuses}) in {result.seconds:.1f} s{problem}")
             self._status()
 

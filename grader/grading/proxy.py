@@ -16,7 +16,7 @@ import types
 
 import numpy as np
 
-from grader.grading.channel import Sandbox, WorkerCrashed
+from grader.grading.channel import CallTimeout, GradingStop, Sandbox, WorkerCrashed, in_setup
 
 SLOTS = ("_kata_link", "_kata_id", "_kata_type")
 FORWARDED_ATTRIBUTES = ("__name__", "__qualname__")
@@ -25,8 +25,9 @@ FORWARDED_ATTRIBUTES = ("__name__", "__qualname__")
 class Link:
     """One child of a sandbox: the requests of its stand-ins go through here."""
 
-    def __init__(self, sandbox: Sandbox, timeout: float, on_timeout=None):
+    def __init__(self, sandbox: Sandbox, timeout: float, on_timeout=None, in_setup=None):
         self.sandbox = sandbox
+        self.in_setup = in_setup     # () -> bool: pytest is setting up fixtures
         self.generation = sandbox.generation
         self.timeout = timeout
         self.on_timeout = on_timeout
@@ -34,14 +35,21 @@ class Link:
 
     @property
     def usable(self) -> bool:
-        return (self.sandbox.generation == self.generation and self.sandbox.alive
+        return (self.sandbox.generation == self.generation and self.sandbox.running
                 and self.sandbox.child_active and self.sandbox.link is self)
 
     def request(self, op: str, obj: int | None, **values):
+        try:
+            return self._request(op, obj, values)
+        except GradingStop as err:
+            if self.in_setup is not None and self.in_setup():
+                raise in_setup(err) from None  # a fixture of the test called the submission
+            raise
+
+    def _request(self, op: str, obj: int | None, values: dict):
         if not self.usable:
             raise WorkerCrashed("this object lived in a worker that has been stopped (it "
                                 "crashed, timed out, or belongs to another exercise)")
-        from grader.grading.channel import CallTimeout
         message = {"op": op} if obj is None else {"op": op, "obj": obj}
         plain = {k: v for k, v in values.items() if k in ("name", "module")}
         message.update(plain)

@@ -5,7 +5,9 @@ The engine reads this file, never pytest's terminal output, exit code or JUnit X
 - ``{"event": "collected", "tests": [{"nodeid", "exercise", "hidden"}, ...]}`` once;
 - ``{"event": "test", "nodeid", "when", "status", "message"}`` per reported phase;
 - ``{"event": "sandbox", "mode", "report", "notes"}`` each time a worker starts;
-- ``{"event": "end", "exitstatus"}`` at the end.
+- ``{"event": "end", "exitstatus"}`` at the end;
+- ``{"event": "cpu", "trusted", "worker"}`` last: CPU seconds of this process and of its
+  workers (as they reported when stopped cleanly; a killed worker's are missing).
 
 Writing as tests finish means a crash of the test process keeps every earlier result; a test
 with no line is scored 0 ("missing result").
@@ -14,6 +16,7 @@ with no line is scored 0 ("missing result").
 from __future__ import annotations
 
 import json
+import resource
 import time
 from pathlib import Path
 
@@ -23,9 +26,9 @@ HIDDEN_DIR = Path("tests") / "hidden"
 def classify(status: str, message: str) -> str:
     """The grading status of a failed phase: timeouts and crashes are named as such."""
     if status in ("failed", "error"):
-        if message.startswith("CallTimeout:"):
+        if message.startswith(("CallTimeout:", "CallTimeoutInSetup:")):
             return "timeout"
-        if message.startswith("WorkerCrashed:"):
+        if message.startswith(("WorkerCrashed:", "WorkerCrashedInSetup:")):
             return "error"
     return status
 
@@ -72,5 +75,11 @@ class Recorder:
         self._write({"event": "end", "exitstatus": int(exitstatus),
                      "seconds": round(time.monotonic() - self.started, 3)})
 
+    def cpu(self, worker: float) -> None:
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        self._write({"event": "cpu", "trusted": round(used.ru_utime + used.ru_stime, 4),
+                     "worker": round(worker, 4)})
+
     def close(self) -> None:
-        self._fh.close()
+        if not self._fh.closed:
+            self._fh.close()

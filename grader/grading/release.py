@@ -6,9 +6,10 @@ What goes in, by allow-list (nothing else is copied):
   committed stub cannot leak an answer), and the provided plumbing (``core.py``, ...);
 - ``tests/test_<chapter>.py``: the public graded tests (never ``tests/hidden/``);
 - ``docs/<chapter>.md`` and the other learner notes (not the instructor guides);
-- the manifest (only the released chapters), ``conftest.py``, ``pyproject.toml``, ``README.md``,
-  ``LICENSE``, ``.gitignore``, and the ``grader`` package without its own tests (the learner's
-  ``kata`` command).
+- the manifest (only the released chapters; with ``--max-hints K`` at most K hints each),
+  ``conftest.py``, ``pyproject.toml``, ``LICENSE``, ``.gitignore``, the ``grader`` package
+  without its own tests (the learner's ``kata`` command), and a ``README.md`` written for
+  students (:mod:`.student_readme`; not the repository's, which is for the whole project).
 
 What never goes in: ``solutions/``, ``mistakes/``, ``tests/hidden/``, ``grader/tests/``, CI files,
 crosschecks, git history, progress files. Before finishing, the release is scanned: no file may
@@ -17,15 +18,16 @@ hold a solution fence, and every released stub must equal what the generator mak
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
 import grader
+from grader.grading.handout import cap_hints, manifest_subset
+from grader.grading.student_readme import student_readme
 from grader.manifest import Manifest
 from grader.author.stubgen import BEGIN, END, generate_stub
 
-TOP_FILES = ("conftest.py", "pyproject.toml", "README.md", "LICENSE", ".gitignore")
+TOP_FILES = ("conftest.py", "pyproject.toml", "LICENSE", ".gitignore")  # + a student README
 INSTRUCTOR_DOCS = {"instructors.md", "nbgrader.md"}
 SKIP_PARTS = {"__pycache__", "tests", ".pytest_cache"}
 
@@ -34,24 +36,15 @@ class ReleaseError(ValueError):
     """The release cannot be built as asked; the message says why."""
 
 
-def manifest_subset(text: str, keep: set[str]) -> str:
-    """The manifest text with only the ``[[chapter]]`` blocks whose id is in ``keep``."""
-    head, *blocks = re.split(r"(?m)^(?=\[\[chapter\]\]\s*$)", text)
-    kept = []
-    for block in blocks:
-        found = re.search(r'(?m)^id\s*=\s*"(\d\d)"', block)
-        if found and found.group(1) in keep:
-            kept.append(block)
-    return head + "".join(kept)
-
-
-def _files(manifest: Manifest, chapter_ids: set[str]) -> dict[str, bytes]:
+def _files(manifest: Manifest, chapter_ids: set[str], max_hints: int | None = None) -> dict[str, bytes]:
     root = manifest.root
     chapters = [ch for ch in manifest.chapters if ch.id in chapter_ids]
     files: dict[str, bytes] = {}
     text = (root / "curriculum.toml").read_text(encoding="utf-8")
     if len(chapter_ids) < len(manifest.chapters):
         text = manifest_subset(text, chapter_ids)
+    if max_hints is not None:
+        text = cap_hints(text, max_hints)
     files["curriculum.toml"] = text.encode("utf-8")
     for name in TOP_FILES:
         if (root / name).is_file():
@@ -69,6 +62,7 @@ def _files(manifest: Manifest, chapter_ids: set[str]) -> dict[str, bytes]:
         except ValueError as err:
             raise ReleaseError(f"chapter {chapter.id}: {err}") from None
         files[f"exercises/{chapter.module}.py"] = stub.encode("utf-8")
+        files[f".kata-stubs/{chapter.module}.py"] = stub.encode("utf-8")  # for `kata reset`
         for rel in (chapter.test_file, chapter.notes):
             if (root / rel).is_file():
                 files[rel] = (root / rel).read_bytes()
@@ -79,10 +73,11 @@ def _files(manifest: Manifest, chapter_ids: set[str]) -> dict[str, bytes]:
         if path.is_file() and path.name not in chapter_notes and path.name not in INSTRUCTOR_DOCS:
             files[f"docs/{path.name}"] = path.read_bytes()
     package = Path(grader.__file__).resolve().parent  # the grader that is running now
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted([*package.rglob("*.py"), *package.rglob("constraints.txt")]):
         rel = path.relative_to(package.parent)
         if SKIP_PARTS.isdisjoint(rel.parts[1:-1]) and not path.is_symlink():
             files[rel.as_posix()] = path.read_bytes()
+    files["README.md"] = student_readme(manifest, chapter_ids, set(files), max_hints).encode("utf-8")
     return files
 
 
@@ -96,7 +91,8 @@ def _scan(files: dict[str, bytes]) -> None:
                 raise ReleaseError(f"{rel} contains a solution fence: refusing to release it")
 
 
-def build_release(manifest: Manifest, out: Path, chapters: list[str] = (), force: bool = False) -> str:
+def build_release(manifest: Manifest, out: Path, chapters: list[str] = (), force: bool = False,
+                  max_hints: int | None = None) -> str:
     """Write the release to ``out``; returns a short report."""
     out = out.resolve()
     root = manifest.root.resolve()
@@ -112,7 +108,10 @@ def build_release(manifest: Manifest, out: Path, chapters: list[str] = (), force
         chapter_ids = manifest.chapter_ids(list(chapters))
     except KeyError as err:
         raise ReleaseError(str(err.args[0])) from None
-    files = _files(manifest, chapter_ids)
+    try:
+        files = _files(manifest, chapter_ids, max_hints)
+    except ValueError as err:
+        raise ReleaseError(str(err)) from None
     _scan(files)
     for rel, content in sorted(files.items()):
         path = out / rel

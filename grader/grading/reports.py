@@ -16,7 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from grader.grading.scoring import StudentResult, TestResult
+from grader.grading.scoring import DECIMALS, StudentResult, TestResult
 from grader.manifest import Exercise
 
 
@@ -35,8 +35,12 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _fmt(points: float) -> str:
-    return f"{points:.4g}" if points != int(points) else str(int(points))
+def fmt_points(points: float) -> str:
+    """Points with ``DECIMALS`` fixed decimals, trailing zeros dropped: 7, 0.5, 20.07, 123.45."""
+    return f"{points:.{DECIMALS}f}".rstrip("0").rstrip(".")
+
+
+_fmt = fmt_points
 
 
 def _hidden_names(result: StudentResult) -> dict[str, str]:
@@ -47,6 +51,14 @@ def _hidden_names(result: StudentResult) -> dict[str, str]:
                 counts[exercise.id] = counts.get(exercise.id, 0) + 1
                 names[test.nodeid] = f"hidden test {counts[exercise.id]}"
     return names
+
+
+def student_problem(problem: str) -> str:
+    """What a student is told when grading could not run: the detail (pytest's log, which may
+    quote hidden tests, or a grader error) stays in the instructor's record."""
+    if problem.startswith(("the graded tests could not run", "internal error")):
+        return problem.split(":", 1)[0].split(" (")[0] + "; your instructor has the details"
+    return problem
 
 
 def isolation_text(isolation: dict) -> str:
@@ -70,8 +82,8 @@ def gradescope_results(result: StudentResult, hidden_feedback: bool = False) -> 
             tests.append({
                 "name": f"{exercise.id} {exercise.title}: {name}",
                 "number": exercise.id,
-                "score": round(test.points, 6),
-                "max_score": round(test.max_points, 6),
+                "score": round(test.points, DECIMALS),
+                "max_score": round(test.max_points, DECIMALS),
                 "status": "passed" if test.status == "passed" else "failed",
                 "output": output if shown else f"{test.status if test.status == 'passed' else 'failed'}",
                 "visibility": "visible",
@@ -84,7 +96,7 @@ def gradescope_results(result: StudentResult, hidden_feedback: bool = False) -> 
                           "tags": [exercise.id]})
     lines = [f"{_fmt(result.total)} / {_fmt(result.max_total)} points."]
     if result.problem:
-        lines.append(f"Grading problem: {result.problem}")
+        lines.append(f"Grading problem: {student_problem(result.problem)}")
     lines += result.submission
     return {"score": result.total, "output": "\n".join(lines), "visibility": "visible",
             "stdout_visibility": "hidden", "tests": tests}
@@ -95,7 +107,7 @@ def feedback_markdown(result: StudentResult, hidden_feedback: bool = False) -> s
     out.write(f"# Feedback for {result.student}\n\n")
     out.write(f"**{_fmt(result.total)} / {_fmt(result.max_total)} points**\n\n")
     if result.problem:
-        out.write(f"Grading could not run: {result.problem}\n\n")
+        out.write(f"Grading could not run: {student_problem(result.problem)}\n\n")
     out.write("| exercise | status | points |\n|---|---|---|\n")
     for exercise in result.exercises:
         status = exercise.status + (f" ({exercise.detail})" if exercise.detail else "")
@@ -111,8 +123,11 @@ def feedback_markdown(result: StudentResult, hidden_feedback: bool = False) -> s
         if exercise.status == "not started":
             out.write("\nNot started yet: the stub still raises NotImplementedError.\n")
         else:
+            groups: dict[tuple[str, str], list[str]] = {}  # one message, said once
             for test in failed:
-                out.write(f"\n### {test.name} ({test.status})\n\n```text\n{_message(test)}\n```\n")
+                groups.setdefault((test.status, _message(test)), []).append(test.name)
+            for (status, message), names in groups.items():
+                out.write(f"\n### {', '.join(names)} ({status})\n\n```text\n{message}\n```\n")
         if hidden:
             passed = sum(t.status == "passed" for t in hidden)
             out.write(f"\nHidden tests: {passed} of {len(hidden)} passed.\n")

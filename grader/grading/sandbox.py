@@ -183,7 +183,7 @@ def _bwrap_launch(bwrap: str, kata: Path, repo_root: Path, spec: dict, limits: L
         argv += ["--setenv", key, value]
     if uid is not None:
         argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
-    spec = {**spec, "kill_scope": "pidns", "base": "/kata"}
+    spec = {**spec, "kill_scope": "pidns", "base": "/kata", "wipe": "/tmp"}
     argv += ["--", sys.executable, "-I", "-B", "-c", BOOT, json.dumps(spec), "/kata"]
     return Launch(argv, {}, "/", spec, "bwrap", uid,
                   ["bubblewrap: own mount, pid, network, ipc and uts namespaces; read-only view of "
@@ -195,7 +195,7 @@ def _process_launch(kata: Path, scratch: Path, repo_root: Path, spec: dict, uid:
     read = python_dirs(repo_root) + [d for d in SYSTEM_DIRS if os.path.isdir(d)] \
         + ["/etc/ld.so.cache", str(kata)]
     spec = {**spec, "kill_scope": "uid" if uid is not None else "group",
-            "base": str(kata), "open_base": True,
+            "base": str(kata), "open_base": True, "wipe": ".",  # its working folder: scratch
             "remap": python_dirs(repo_root) if uid is not None else []}
     spec["confine"] = {**spec["confine"], "unshare_net": True,
                        "landlock": {"read": read, "write": [str(scratch), os.devnull],

@@ -1,7 +1,10 @@
 """From the recorder's stream to points: per test, per exercise, per student.
 
 A test scores its share of the exercise's points (points / number of its tests, hidden ones
-included) only when its *call* phase passed. Everything else scores 0: a failure, a timeout, a
+included) only when its *call* phase passed. Points are kept in hundredths (``DECIMALS``): an
+exercise's points are split into whole hundredths over its tests (the first tests get the odd
+hundredths), so every figure is a fixed-decimal number and per-test scores add up exactly to
+the exercise's and the student's totals, in grades.csv, results.json and feedback alike. Everything else scores 0: a failure, a timeout, a
 crash, a skip, and a test with no result at all (the grading process stopped before it).
 
 Exercise status, from its tests: ``passed`` (all passed), ``timeout`` (one timed out),
@@ -18,6 +21,8 @@ from pathlib import Path
 
 from grader.manifest import Exercise, Manifest
 
+DECIMALS = 2
+UNIT = 10 ** DECIMALS
 STATUSES = ("passed", "failed", "not started", "error", "timeout", "blocked")
 MISSING = "no result: the grading process stopped before this test finished"
 
@@ -43,6 +48,7 @@ class ExerciseResult:
     max_points: float
     tests: list[TestResult] = field(default_factory=list)
     detail: str = ""          # "blocked by 02.1", "no graded tests"
+    seconds: float = 0.0      # wall time of its tests in the trusted process
 
 
 @dataclass
@@ -53,14 +59,16 @@ class StudentResult:
     isolation: dict = field(default_factory=dict)
     seconds: float = 0.0
     problem: str = ""          # why grading could not run at all (then every exercise is 0)
+    cpu: float = 0.0           # CPU seconds: trusted pytest process + sandboxed workers
+    cpu_worker: float = 0.0    # of which the sandboxed workers
 
     @property
     def total(self) -> float:
-        return round(sum(e.points for e in self.exercises), 6)
+        return round(sum(e.points for e in self.exercises), DECIMALS)
 
     @property
     def max_total(self) -> float:
-        return round(sum(e.max_points for e in self.exercises), 6)
+        return round(sum(e.max_points for e in self.exercises), DECIMALS)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -72,7 +80,16 @@ class StudentResult:
         exercises = [ExerciseResult(**{**e, "tests": [TestResult(**t) for t in e["tests"]]})
                      for e in data["exercises"]]
         return cls(data["student"], exercises, data.get("submission", []), data.get("isolation", {}),
-                   data.get("seconds", 0.0), data.get("problem", ""))
+                   data.get("seconds", 0.0), data.get("problem", ""), data.get("cpu", 0.0),
+                   data.get("cpu_worker", 0.0))
+
+
+def shares(points: float, count: int) -> list[float]:
+    """``points`` split over ``count`` tests in whole hundredths, summing exactly to ``points``
+    (rounded to ``DECIMALS``): 2 points over 3 tests are 0.67, 0.67, 0.66."""
+    units = round(points * UNIT)
+    base, extra = divmod(units, count)
+    return [(base + (i < extra)) / UNIT for i in range(count)]
 
 
 def read_stream(path: Path) -> list[dict]:
@@ -125,27 +142,32 @@ def score(manifest: Manifest, selected: list[Exercise], events: list[dict]) -> l
     for event in events:
         if event.get("event") == "test":
             phases.setdefault(str(event.get("nodeid")), []).append(event)
+    seconds: dict[str, float] = {}
     by_exercise: dict[str, list[dict]] = {}
     for test in collected.get("tests", []):
         by_exercise.setdefault(str(test.get("exercise")), []).append(test)
     results = []
     for exercise in selected:
         tests = by_exercise.get(exercise.id, [])
-        share = exercise.points / len(tests) if tests else 0.0
         graded = []
-        for test in tests:
+        for test, share in zip(tests, shares(exercise.points, len(tests)) if tests else []):
             status, message = _test_status(phases.get(str(test.get("nodeid")), []))
+            seconds[exercise.id] = seconds.get(exercise.id, 0.0) + sum(
+                float(p.get("seconds", 0.0)) for p in phases.get(str(test.get("nodeid")), [])
+                if isinstance(p.get("seconds", 0.0), (int, float)))
             graded.append(TestResult(
                 nodeid=str(test.get("nodeid")), name=str(test.get("name", test.get("nodeid"))),
                 exercise=exercise.id, hidden=bool(test.get("hidden")), status=status,
                 message=message, points=share if status == "passed" else 0.0, max_points=share))
         status, detail = exercise_status(graded)
         results.append(ExerciseResult(exercise.id, exercise.title, status,
-                                      round(sum(t.points for t in graded), 6),
-                                      float(exercise.points), graded, detail))
+                                      round(sum(t.points for t in graded), DECIMALS),
+                                      round(float(exercise.points), DECIMALS), graded, detail,
+                                      round(seconds.get(exercise.id, 0.0), 4)))
     return results
 
 
 def failed_everything(manifest: Manifest, selected: list[Exercise], problem: str) -> list[ExerciseResult]:
-    return [ExerciseResult(ex.id, ex.title, "error", 0.0, float(ex.points), [], problem)
+    return [ExerciseResult(ex.id, ex.title, "error", 0.0, round(float(ex.points), DECIMALS), [],
+                           problem)
             for ex in selected]

@@ -18,14 +18,17 @@ as timeouts, so a submission that loops everywhere costs bounded time.
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
-from grader.grading.channel import CallTimeout, Sandbox, become_subreaper
+from grader.grading.channel import (CallTimeout, GradingStop, Sandbox, become_subreaper,
+                                    in_setup, raise_remote)
 from grader.grading.job import Job
 from grader.grading.proxy import Link
 from grader.grading.recorder import Recorder
@@ -62,6 +65,8 @@ class GradingTarget:
         self.timeouts: Counter = Counter()
         self.recorder: Recorder | None = None
         self.reported_generation = 0
+        self.in_setup = False              # pytest is setting up a test's fixtures
+        self.first_outcome: dict[str, tuple[str, str]] = {}  # exercise -> its first test's (status, message)
 
     @classmethod
     def from_job(cls, manifest: Manifest, path: Path, config) -> "GradingTarget":
@@ -71,6 +76,7 @@ class GradingTarget:
         target.recorder = recorder
         config.pluginmanager.register(recorder, "kata-grading-recorder")
         config.pluginmanager.register(SharedTmp(target), "kata-grading-shared-tmp")
+        config.pluginmanager.register(FirstOutcome(target), "kata-grading-first-outcome")
         config.add_cleanup(recorder.close)
         config.add_cleanup(target.close)
         become_subreaper()
@@ -81,7 +87,24 @@ class GradingTarget:
 
     # -- the fixture's entry point ------------------------------------------------------------
     def load(self, exercise: Exercise, monkeypatch=None, inject_prereqs: bool = False):
-        isolate = self.job.isolate or inject_prereqs
+        """Runs in the ``kata`` fixture's setup: a stop is raised as an ``Exception`` there
+        (see :class:`~grader.grading.channel.CallTimeoutInSetup`)."""
+        try:
+            return self._load(exercise, self.job.isolate or inject_prereqs)
+        except GradingStop as err:
+            raise in_setup(err) from None
+
+    def _load(self, exercise: Exercise, isolate: bool):
+        first = self.first_outcome.get(exercise.id)
+        if first is not None and first[0] == "not started":
+            # Its first test reached the stub's NotImplementedError: the rest would too. Raised
+            # here, at the student's line, without a round trip to the worker.
+            where = re.search(r"\((exercises/ch\d\d_\w+\.py):(\d+)\)\s*$", first[1])
+            raise_remote({"type": "NotImplementedError", "builtin": True,
+                          "text": f"Exercise {exercise.id}: not started (its first test "
+                                  "reached the stub)",
+                          "at": {"file": where.group(1), "line": int(where.group(2))}
+                          if where else None})
         if self.timeouts[exercise.id] >= self.job.timeouts_per_exercise:
             raise CallTimeout(f"{exercise.id}: not run, because {self.timeouts[exercise.id]} "
                               "earlier tests of this exercise timed out")
@@ -110,7 +133,8 @@ class GradingTarget:
             self.reported_generation = self.sandbox.generation
             self.recorder.sandbox(self.isolation)
         self.key = key
-        self.sandbox.link = Link(self.sandbox, self.job.call_timeout)
+        self.sandbox.link = Link(self.sandbox, self.job.call_timeout,
+                                 in_setup=lambda: self.in_setup)
         return self.sandbox.link
 
     def _inject(self, exercise: Exercise, prereq_ids: tuple[str, ...]) -> dict:
@@ -134,6 +158,22 @@ class GradingTarget:
     def close(self) -> None:
         if self.sandbox is not None:
             self.sandbox.stop()
+        if self.recorder is not None:
+            self.recorder.cpu(self.sandbox.worker_cpu if self.sandbox is not None else 0.0)
+
+
+class FirstOutcome:
+    """Remembers how each exercise's first test ended (see ``GradingTarget._load``)."""
+
+    def __init__(self, target: "GradingTarget"):
+        self.target = target
+
+    def pytest_runtest_logreport(self, report) -> None:
+        props = dict(report.user_properties)
+        exercise_id, status = props.get("kata_exercise"), props.get("kata_status")
+        if exercise_id is None or status is None or exercise_id in self.target.first_outcome:
+            return
+        self.target.first_outcome[exercise_id] = (str(status), str(props.get("kata_message", "")))
 
 
 class SharedTmp:
@@ -147,6 +187,16 @@ class SharedTmp:
     def __init__(self, target: "GradingTarget"):
         self.target = target
         self.share = target.job.share.resolve()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_setup(self, item):
+        """Fixtures are being set up: a stop raised into one is an ``Exception`` (see
+        :class:`~grader.grading.channel.CallTimeoutInSetup`)."""
+        self.target.in_setup = True
+        try:
+            yield
+        finally:
+            self.target.in_setup = False
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_call(self, item) -> None:
@@ -176,7 +226,13 @@ class SharedTmp:
 
 
 @lru_cache(maxsize=None)
-def reference_definition(root: Path, module: str, symbol: str) -> str:
+def _reference(root: Path, module: str) -> tuple[str, ast.Module]:
     source = (root / "solutions" / f"{module}.py").read_text(encoding="utf-8")
-    return extract(source, symbol)
+    return source, ast.parse(source)
+
+
+@lru_cache(maxsize=None)
+def reference_definition(root: Path, module: str, symbol: str) -> str:
+    source, tree = _reference(root, module)  # each reference file is parsed once
+    return extract(source, symbol, tree)
 

@@ -24,6 +24,7 @@ import shutil
 from pathlib import Path
 
 import grader
+from grader.grading.handout import manifest_subset
 from grader.manifest import MANIFEST_NAME, Chapter, Manifest
 from grader.nbgrader.names import BUNDLE, PACKAGE
 from grader.nbgrader.notebook import known_cells
@@ -167,7 +168,9 @@ def write_bundle(manifest: Manifest, chapter: Chapter, notebook: dict, folder: P
     for test in hidden:
         (bundle / HIDDEN).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(test, bundle / HIDDEN / test.name)
-    shutil.copyfile(root / MANIFEST_NAME, bundle / MANIFEST_NAME)
+    # Only this assignment's chapter: a hand-out must not carry other chapters' hints.
+    manifest_text = manifest_subset((root / MANIFEST_NAME).read_text(encoding="utf-8"), {chapter.id})
+    (bundle / MANIFEST_NAME).write_text(manifest_text, encoding="utf-8")
     for name in KERNEL_SIDE:
         shutil.copyfile(GRADER / "nbgrader" / name, bundle / name)
     reference = (root / "solutions" / f"{chapter.module}.py").read_text(encoding="utf-8")

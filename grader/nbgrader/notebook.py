@@ -114,7 +114,10 @@ def solution_stubs(block_code: str, chapter: Chapter) -> list[list[str]]:
     stubs = []
     for fence in sorted(find_fences(block_code), key=lambda f: f.begin):
         ex = by_symbol[fence.symbol]
-        stubs.append(stub_lines(ex.id, ex.symbol, ex.title, ""))
+        todo, *rest = stub_lines(ex.id, ex.symbol, ex.title, "")
+        # a notebook has no `kata hint`: its hints are folded in the markdown cell above
+        todo = todo.replace(f"`kata hint {ex.id}`", f"open the hints of {ex.id} above")
+        stubs.append([todo, *rest])
     return stubs
 
 

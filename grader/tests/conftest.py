@@ -48,6 +48,19 @@ def repo_copy(tmp_path: Path):
     return make
 
 
+def _installed_from_here() -> bool:
+    """Whether the installed ``kata`` script runs this checkout (an editable install of REPO)."""
+    import json
+    from importlib import metadata
+
+    try:
+        text = metadata.distribution("deep-learning-foundations").read_text("direct_url.json")
+        url = json.loads(text or "{}").get("url", "")
+    except (metadata.PackageNotFoundError, ValueError):
+        return False
+    return url.startswith("file://") and Path(url[len("file://"):]).resolve() == REPO
+
+
 @pytest.fixture
 def kata_cli():
     """Run ``python -m grader ARGS`` in a folder; returns (exit code, output)."""
@@ -55,6 +68,8 @@ def kata_cli():
     # The installed console script when there is one (as learners run it: the current folder
     # is then NOT on sys.path), else `python -m grader` with this checkout's package.
     script = Path(sys.executable).with_name("kata")
+    if not _installed_from_here():
+        script = Path("/nonexistent/kata")  # it would run another checkout's grader
     command = [str(script)] if script.is_file() else [sys.executable, "-m", "grader"]
 
     def run(root: Path, *args: str, timeout: float = 120) -> tuple[int, str]:

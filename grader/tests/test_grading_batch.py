@@ -61,20 +61,20 @@ def test_grade_reports_resumes_and_never_writes_into_submissions(repo_copy, kata
     assert code == 0, output
     assert "skipped notes.txt" in output
     rows = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
-    assert [r["student"] for r in rows] == ["alice", "bob_smith"]
+    assert [r["student"] for r in rows] == ["alice", "bob smith"]
     assert list(rows[0])[:6] == ["student", "total", "max_total", "01.1", "01.2", "01.3"]
     assert (rows[0]["total"], rows[0]["max_total"], rows[0]["01.3 status"]) == ("7", "7", "passed")
     assert (rows[1]["total"], rows[1]["01.1 status"], rows[1]["01.2 status"]) == ("2", "passed",
                                                                                   "not started")
 
-    results = json.loads((out / "bob_smith" / "results.json").read_text())
+    results = json.loads((out / "bob smith" / "results.json").read_text())
     assert results["score"] == 2.0 and "ignored bob/conftest.py" in results["output"]
     for test in results["tests"]:
         assert set(test) >= {"name", "number", "score", "max_score", "status", "output", "visibility"}
     hidden = [t for t in results["tests"] if "hidden test" in t["name"]]
     assert len(hidden) == 1 and hidden[0]["output"] == "passed"
     assert "test_hidden_neuron_sums_ones" not in json.dumps(results)  # pass/fail only
-    feedback = (out / "bob_smith" / "feedback.md").read_text()
+    feedback = (out / "bob smith" / "feedback.md").read_text()
     assert "01.2 A layer of neurons: not started" in feedback
     assert "test_hidden_neuron_sums_ones" not in feedback
 
@@ -114,8 +114,8 @@ def test_isolation_grades_an_exercise_on_reference_prerequisites(repo_copy, kata
                             "--no-isolation")
     assert code == 0, output
     # only the test that rejects an unknown init passes: the stub initializers block the rest
-    assert "carol: 0.333333/2 points" in output, output
-    record = json.loads((tmp_path / "own" / "carol" / "grade.json").read_text())["result"]
+    assert "carol: 0.33/2 points" in output, output
+    record = json.loads((tmp_path / "own" / "_instructor" / "carol.json").read_text())["result"]
     statuses = {t["name"]: t["status"] for t in record["exercises"][0]["tests"]}
     assert statuses["test_dense_layer_same_seed_same_weights"] == "blocked by 02.3"
 

@@ -68,8 +68,11 @@ def test_gradescope_bundle_grades_a_fake_autograder_tree(repo_copy, kata_cli, tm
     shutil.copy(root / "solutions" / "ch01_neurons.py", tree / "submission" / "nested")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "KATA_"))}
     env.update(KATA_AUTOGRADER_ROOT=str(tree), KATA_PYTHON=sys.executable)
+    modes = {p: p.stat().st_mode for p in [tree / "source", *(tree / "source").rglob("*")]}
     done = subprocess.run(["bash", str(tree / "run_autograder")], env=env, capture_output=True,
                           text=True, timeout=240)
+    # a local test tree is left as it was (permissions are restricted on a real /autograder only)
+    assert {p: p.stat().st_mode for p in modes} == modes
     results = json.loads((tree / "results" / "results.json").read_text())
     assert results["score"] == 7.0, (done.stdout, done.stderr, results)
     assert len(results["tests"]) > 3 and all(t["status"] == "passed" for t in results["tests"])
@@ -87,12 +90,54 @@ def test_classroom_workflow_runs_the_same_grading_per_push(repo_copy, kata_cli, 
     assert text.count("autograding-command-grader@v1") == 3 and "max-score: 3" in text
     assert "runners: ex01_1,ex01_2,ex01_3" in text and 'EX01_2_RESULTS: "${{steps.ex01_2.outputs.result}}"' in text
 
-    out = tmp_path / "graded" / "student"
+    out = tmp_path / "graded" / "_instructor"
     out.mkdir(parents=True)
     record = {"exercises": [{"id": "01.1", "status": "passed", "points": 2, "max_points": 2, "tests": []},
                             {"id": "01.2", "status": "failed", "points": 1, "max_points": 2,
                              "tests": [{"name": "t", "status": "failed", "hidden": False, "message": "m"}]}]}
-    (out / "grade.json").write_text(json.dumps({"result": record}))
+    (out / "student.json").write_text(json.dumps({"result": record}))
     assert check(tmp_path / "graded", "01.1") == 0
     assert check(tmp_path / "graded", "01.2") == 1
     assert check(tmp_path / "nowhere", "01.1") == 2
+
+
+def test_gradescope_setup_installs_the_tested_versions_and_fails_loudly(repo_copy, kata_cli, tmp_path):
+    root = repo_copy()
+    bundle = tmp_path / "autograder.zip"
+    code, output = kata_cli(root, "gradescope", str(bundle), "--only", "01")
+    assert code == 0, output
+    with zipfile.ZipFile(bundle) as archive:
+        setup = archive.read("setup.sh").decode()
+        pins = archive.read("grader/grading/constraints.txt").decode()
+    for package in ("pytest", "pytest-timeout", "hypothesis", "numpy"):
+        assert f"\n{package}==" in pins, package
+    assert "set -euo pipefail" in setup and "-c grader/grading/constraints.txt" in setup
+    assert "2>/dev/null" not in setup and "|| " not in setup  # no install error is swallowed
+    # A failing install stops the build with the installer's own error on screen.
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "apt-get").write_text("#!/bin/sh\nexit 0\n")
+    (fake / "python3").write_text("#!/bin/sh\necho 'ERROR: no matching distribution' >&2\nexit 1\n")
+    for tool in fake.iterdir():
+        tool.chmod(0o755)
+    (tmp_path / "setup.sh").write_text(setup)
+    done = subprocess.run(["bash", str(tmp_path / "setup.sh")], capture_output=True, text=True,
+                          env={"PATH": f"{fake}:/usr/bin:/bin"}, timeout=60)
+    assert done.returncode != 0 and "no matching distribution" in done.stderr
+
+
+def test_classroom_workflow_installs_the_tested_versions(repo_copy, kata_cli, tmp_path):
+    root = repo_copy()
+    release = tmp_path / "release"
+    assert kata_cli(root, "release", str(release), "--chapters", "01")[0] == 0
+    code, output = kata_cli(root, "classroom", str(release), "--only", "01")
+    assert code == 0, output
+    text = (release / ".github" / "workflows" / "classroom.yml").read_text()
+    assert "pip install -q -c grader/grading/constraints.txt -e ." in text
+    assert (release / "grader" / "grading" / "constraints.txt").is_file()
+
+
+def test_pyproject_allows_only_the_pytest_majors_that_are_tested():
+    text = (REPO / "pyproject.toml").read_text()
+    assert '"pytest>=7.4,<10"' in text
+    assert 'pytest==7.4' in (REPO / ".ci" / "run").read_text()  # the oldest, tested in CI

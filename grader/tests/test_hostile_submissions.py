@@ -521,7 +521,7 @@ def test_honest_submissions_keep_their_scores_next_to_attacks(hostile):
 
 def test_statuses_name_what_happened(hostile):
     def statuses(batch, student):
-        data = json.loads((hostile[batch]["out"] / student / "grade.json").read_text())["result"]
+        data = json.loads((hostile[batch]["out"] / "_instructor" / f"{student}.json").read_text())["result"]
         return {e["id"]: e["status"] for e in data["exercises"]}
 
     assert statuses("runtime", "loop")["01.2"] == "timeout"
@@ -535,7 +535,7 @@ def test_statuses_name_what_happened(hostile):
 
 def test_grading_is_bounded_in_time(hostile):
     for batch in ("runtime", "files", "process"):
-        data = [json.loads((hostile[batch]["out"] / name / "grade.json").read_text())["result"]
+        data = [json.loads((hostile[batch]["out"] / "_instructor" / f"{name}.json").read_text())["result"]
                 for name in hostile[batch]["entries"]]
         slowest = max(d["seconds"] for d in data)
         assert slowest < 60, (batch, slowest)
@@ -551,10 +551,12 @@ def test_machine_is_left_clean(hostile):
         assert run["course_unchanged"], "a submission changed the course's files"
         assert run["subs_unchanged"], "grading wrote into SUBMISSIONS"
         out = run["out"]
-        assert sorted(p.name for p in out.iterdir()) == sorted(["grades.csv", *run["entries"]])
-        for folder in (p for p in out.iterdir() if p.is_dir()):
-            assert sorted(p.name for p in folder.iterdir()) == ["feedback.md", "grade.json",
-                                                               "results.json"]
+        assert sorted(p.name for p in out.iterdir()) == sorted(["grades.csv", "_instructor",
+                                                                *run["entries"]])
+        assert sorted(p.name for p in (out / "_instructor").iterdir()) == \
+            sorted(f"{name}.json" for name in run["entries"])
+        for folder in (p for p in out.iterdir() if p.is_dir() and p.name != "_instructor"):
+            assert sorted(p.name for p in folder.iterdir()) == ["feedback.md", "results.json"]
     leftovers = [p for p in Path("/tmp").glob(f"*{MARK}*")] + list(hostile["course"].parent.glob(f"**/*{MARK}*"))
     assert leftovers == []
 

@@ -275,6 +275,10 @@ def test_our_clear_solutions_writes_the_kata_stubs():
                 cell.source = cell_text(raw)
                 clear.preprocess_cell(cell, {"language": "python"}, 0)
                 got.append(cell.source)
+        # the notebook's TODO lines point at the hints folded above, not at `kata hint`
+        for ex in chapter.exercises:
+            expected = [e.replace(f"`kata hint {ex.id}`", f"open the hints of {ex.id} above")
+                        for e in expected]
         assert got == [to_notebook(e) for e in expected], chapter.id
 
 
@@ -347,3 +351,37 @@ def test_config_hooks_keep_hidden_tests_out_of_release_and_feedback(tmp_path):
         notebooks=[str(tmp_path / "autograded/ann/ch01_neurons" / notebook)])
     assert not (tmp_path / "feedback/ann/ch01_neurons/kata_tests").exists()
     assert (tmp_path / "autograded/ann/ch01_neurons/kata_tests").exists()
+
+
+# ------------------------------------------------------------- what a hand-out carries and says
+def test_the_hand_out_carries_only_its_chapter_of_the_manifest(tmp_path):
+    from grader.nbgrader.bundle import write_bundle
+    from grader.manifest import MANIFEST_NAME, load_manifest as load
+
+    chapter = MANIFEST.chapter("02")
+    notebook = chapter_notebook(chapter, reference(chapter), None)
+    write_bundle(MANIFEST, chapter, notebook, tmp_path, 8.0)
+    handed_out = load(tmp_path / "kata_tests")
+    assert [ch.id for ch in handed_out.chapters] == ["02"]
+    later = MANIFEST.exercise("03.1").hints[-1]
+    assert later not in (tmp_path / "kata_tests" / MANIFEST_NAME).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS[:3], ids=lambda ch: ch.module)
+def test_notebook_messages_point_at_the_notebook_not_at_kata(chapter):
+    from grader.testing.checks import Checker, KataAssertion
+
+    notebook = chapter_notebook(chapter, reference(chapter), None)
+    stubs = [line for c in notebook["cells"] for s in c["metadata"].get("kata", {}).get("stubs", [])
+             for line in s]
+    assert stubs and not any("kata hint" in line for line in stubs)
+    exercise = chapter.exercises[0]
+    with pytest.raises(KataAssertion) as failure:
+        Checker(exercise).fail("out is wrong", "worst entry [0]")
+    outcome = {"collected": [("test_a", "test_a")], "problem": "",
+               "records": [{"test": "test_a", "status": "failed", "message": str(failure.value)}]}
+    info = {"title": exercise.title, "symbol": exercise.symbol, "points": exercise.points}
+    _, lines = test_cell.summarize(exercise.id, info, outcome)
+    text = "\n".join(lines)
+    assert "docs/" not in text and "kata hint" not in text, text
+    assert f"open the hints of {exercise.id} above" in text

@@ -10,6 +10,7 @@ This package is copied, file by file, into each grading job and started there by
 - ``splice``    reference prerequisites put into a student's module, function by function
 - ``modules``   the student's package imported from memory (with splices and stub fallbacks)
 - ``server``    the zygote (forks one child per exercise) and the child's request loop
+- ``scratch``   the writable scratch folder emptied between exercises (nothing crosses children)
 
 The test side holds every guarantee: whatever this code is made to say by a hostile module
 in the same process, it can only send data back.

@@ -35,6 +35,7 @@ import types
 
 from . import confine, wire
 from .modules import StudentPackage
+from .scratch import wipe
 
 FD_IN, FD_OUT = 3, 4   # replaced by the spec's "fds" at start
 BASE = "/kata"         # the job folder as this process reaches it (see run_zygote)
@@ -113,8 +114,21 @@ def describe_error(err: BaseException) -> dict:
         where = "".join(traceback.format_list(frames[-8:]))[-4000:]
     except BaseException:  # noqa: BLE001
         where = ""
-    return {"type": kind.__name__, "builtin": builtin, "text": text, "args": args, "tb": where,
-            "at": at}
+    described = {"type": kind.__name__, "builtin": builtin, "text": text, "args": args,
+                 "tb": where, "at": at}
+    if isinstance(err, SyntaxError):
+        described["syntax"] = _syntax_location(err)
+    return described
+
+
+def _syntax_location(err: SyntaxError) -> dict:
+    """Where a SyntaxError is, as the student knows the file (``exercises/ch02_dense.py``)."""
+    folder, name = os.path.split(str(err.filename or ""))
+    mine = os.path.basename(folder) in ("sub", "stubs", "exercises") and name.endswith(".py")
+    return {"msg": _short(str(err.msg)), "file": f"exercises/{name}" if mine else None,
+            "line": err.lineno if isinstance(err.lineno, int) else None,
+            "offset": err.offset if isinstance(err.offset, int) else None,
+            "text": _short(err.text) if isinstance(err.text, str) else None}
 
 
 class Callback:
@@ -387,9 +401,17 @@ def run_zygote(spec: dict) -> None:
             except ChildProcessError:
                 status = -1
             strays = kill_strays(scope)
+            if spec.get("wipe"):
+                try:
+                    wipe(spec["wipe"])
+                except BaseException:  # noqa: BLE001 - whatever was left, the zygote goes on
+                    pass
             wire.write_frame(FD_OUT, wire.pack({"event": "idle", "ok": [status, strays]}, []))
         elif op == "stop":
             kill_strays(scope)
+            used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+            cpu = sum(u.ru_utime + u.ru_stime for u in used)  # this worker and its children
+            wire.write_frame(FD_OUT, wire.pack({"event": "bye", "cpu": round(cpu, 4)}, []))
             os._exit(0)
         else:
             os._exit(4)

@@ -37,9 +37,10 @@ def _span(node) -> tuple[int, int]:
     return first, node.end_lineno
 
 
-def extract(source: str, symbol: str) -> str:
-    """The source text of ``symbol``'s definition in ``source``, dedented to column 0."""
-    tree = ast.parse(source)
+def extract(source: str, symbol: str, tree: ast.Module | None = None) -> str:
+    """The source text of ``symbol``'s definition in ``source`` (parsed: ``tree``), dedented
+    to column 0."""
+    tree = tree if tree is not None else ast.parse(source)
     node, _ = _find(tree, symbol)
     if node is None:
         raise KeyError(f"{symbol} is not defined in the reference")
