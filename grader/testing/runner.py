@@ -91,7 +91,7 @@ def run_exercises(manifest: Manifest, exercises: list[Exercise], extra: list[str
     ``borrow`` meaning that the focus runs with borrowed prerequisites."""
     files = sorted({str(manifest.root / ex.chapter.test_file) for ex in exercises})
     selector = ",".join(ex.id for ex in exercises)
-    args = [*files, f"--exercise={selector}", "--assert=plain", *extra]
+    args = [*files, f"--exercise={selector}", "--assert=plain", "--tb=line", *extra]
     if focus is not None:
         args += ["-p", "grader.testing.focus", f"--kata-focus={focus.id}"]
         args += ["--kata-borrow"] if borrow else []

@@ -1,0 +1,170 @@
+"""How long does `kata check NN.M` take? Median CPU and wall seconds per chapter.
+
+    python benchmarks/kata_check.py [--chapters 01 05] [--repeat 5]
+
+A plain script, never collected by pytest. For each chapter it takes one exercise (the last
+one with a catalogued mistake), in a throw-away copy of the repository (grader included, so
+the copy's own bytecode cache is what is measured) where that exercise's prerequisites are
+solved and the board is up to date, and times `python -m grader check NN.M` after a save
+(the file is rewritten before every check, as an editor does) with the exercise
+
+- stub:   untouched (not started);
+- wrong:  a catalogued mistake (fails; the retry with borrowed prerequisites runs too);
+- solved: the reference body (passes; the verdicts the save made stale are refreshed too);
+
+with a bytecode cache (after a warm-up run) and without one (no __pycache__ in the copy and
+PYTHONDONTWRITEBYTECODE=1, as on CI). CPU is the child's user + system time. Wall time depends
+on what else runs: the load average is printed before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from grader.manifest import Exercise, load_manifest  # noqa: E402
+from grader.testing.borrow import prerequisites  # noqa: E402
+from grader.testing.splice import extract, splice  # noqa: E402
+
+COPIED = ("curriculum.toml", "conftest.py", "pyproject.toml", "solutions", "exercises", "tests",
+          "mistakes", "docs", "grader")
+
+
+def make_copy(dest: Path) -> Path:
+    root = dest / "repo"
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name,
+                            ignore=shutil.ignore_patterns("__pycache__", "tests" if name == "grader" else "-"))
+        else:
+            root.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, root / name)
+    return root
+
+
+def mistake_definition(root: Path, exercise: Exercise) -> str | None:
+    """The first catalogued mistake of ``exercise``, renamed to the exercise's symbol."""
+    path = root / "mistakes" / f"{exercise.module}.py"
+    if not path.is_file():
+        return None
+    source = path.read_text(encoding="utf-8")
+    for node in ast.parse(source).body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        for deco in node.decorator_list:
+            if (isinstance(deco, ast.Call) and getattr(deco.func, "id", "") == "mistake"
+                    and deco.args and getattr(deco.args[0], "value", None) == exercise.id):
+                lines = source.splitlines()[node.lineno - 1:node.end_lineno]
+                name = exercise.symbol.rsplit(".", 1)[-1]
+                lines[0] = re.sub(r"def \w+\(", f"def {name}(", lines[0], count=1)
+                return "\n".join(lines) + "\n"
+    return None
+
+
+def put(root: Path, exercise: Exercise, definition: str | None) -> None:
+    """Write ``definition`` for the exercise into the copy's exercises/ (None: the stub)."""
+    path = root / "exercises" / exercise.file
+    text = path.read_text(encoding="utf-8")
+    if definition is None:
+        definition = extract((ROOT / "exercises" / exercise.file).read_text(encoding="utf-8"),
+                             exercise.symbol)
+    path.write_text(splice(text, exercise.symbol, definition), encoding="utf-8")
+
+
+def solve(root: Path, exercise: Exercise) -> None:
+    reference = (root / "solutions" / exercise.file).read_text(encoding="utf-8")
+    put(root, exercise, extract(reference, exercise.symbol))
+
+
+def pick(manifest, chapter) -> Exercise:
+    with_mistakes = [ex for ex in chapter.exercises if mistake_definition(ROOT, ex)]
+    return (with_mistakes or chapter.exercises)[-1]
+
+
+def timed(root: Path, args: list[str], env: dict) -> tuple[float, float, int]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "grader", *args], cwd=root, env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall, proc.returncode
+
+
+def drop_bytecode(root: Path) -> None:
+    for folder in root.rglob("__pycache__"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def measure(root: Path, exercise: Exercise, state: str, cache: bool, repeat: int) -> tuple[float, float]:
+    env = {k: v for k, v in os.environ.items() if k not in ("KATA_ROOT", "PYTHONPATH")}
+    if not cache:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        drop_bytecode(root)
+    definition = {"stub": None, "solved": "solved", "wrong": mistake_definition(root, exercise)}[state]
+    cpus, walls = [], []
+    for n in range(repeat + (1 if cache else 0)):
+        if definition == "solved":
+            solve(root, exercise)
+        else:
+            put(root, exercise, definition)
+        path = root / "exercises" / exercise.file
+        path.write_text(path.read_text(encoding="utf-8") + f"# save {n}\n", encoding="utf-8")
+        cpu, wall, _ = timed(root, ["check", exercise.id], env)
+        if cache and n == 0:
+            continue  # the warm-up run writes the bytecode cache
+        cpus.append(cpu)
+        walls.append(wall)
+    return statistics.median(cpus), statistics.median(walls)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--chapters", nargs="*", help="only these chapters (default: all)")
+    parser.add_argument("--repeat", type=int, default=5, help="checks per median (default 5)")
+    args = parser.parse_args()
+    manifest = load_manifest(ROOT)
+    chapters = [ch for ch in manifest.chapters if not args.chapters or ch.id in args.chapters]
+    print(f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}"
+          f"  ({os.cpu_count()} CPUs), python {sys.version.split()[0]}")
+    print(f"{'exercise':<9}{'state':<8}" + "".join(f"{h:>12}" for h in
+          ("cpu cached", "wall cached", "cpu no-pyc", "wall no-pyc")))
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kata-bench-") as scratch:
+        for chapter in chapters:
+            root = make_copy(Path(scratch) / chapter.id)
+            exercise = pick(manifest, chapter)
+            for prereq in prerequisites(manifest, exercise):
+                solve(root, prereq)
+            timed(root, ["list"], dict(os.environ))  # the board is up to date before the edits
+            for state in ("stub", "wrong", "solved"):
+                figures = [x for cache in (True, False)
+                           for x in measure(root, exercise, state, cache, args.repeat)]
+                rows.append(figures)
+                print(f"{exercise.id:<9}{state:<8}" + "".join(f"{x:>12.2f}" for x in figures),
+                      flush=True)
+            shutil.rmtree(root.parent, ignore_errors=True)
+    columns = list(zip(*rows))
+    print(f"{'median':<17}" + "".join(f"{statistics.median(c):>12.2f}" for c in columns))
+    print(f"{'worst':<17}" + "".join(f"{max(c):>12.2f}" for c in columns))
+    print(f"load after:  {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
