@@ -11,9 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from grader.learn import board
 from grader.learn import check
 from grader.learn import progress
 from grader.learn import demo
+from grader.learn import watch
 from grader.grading import commands as grading_commands
 from grader.manifest import Exercise, Manifest, ManifestError, load_manifest
 from grader.nbgrader import course as nbgrader_course
@@ -106,27 +105,8 @@ def cmd_reset(manifest: Manifest, args) -> int:
 
 
 def cmd_watch(manifest: Manifest, args) -> int:
-    """Re-run the exercise's tests whenever a file under exercises/ is saved (polling)."""
-    folder = manifest.root / "exercises"
-
-    def snapshot():
-        return {p: p.stat().st_mtime_ns for p in folder.glob("*.py")}
-
-    seen = None
-    print("kata watch: re-running tests on every save. Ctrl-C to stop.")
-    try:
-        while True:
-            now = snapshot()
-            if now != seen:
-                seen = now
-                print("\033[2J\033[H" if sys.stdout.isatty() else "", end="")
-                print(f"[{datetime.now():%H:%M:%S}]", end=" ")
-                cmd = [sys.executable, "-m", "grader", "check"] + ([args.id] if args.id else [])
-                subprocess.run(cmd, cwd=manifest.root)
-            time.sleep(args.interval)
-    except KeyboardInterrupt:
-        print("\nkata watch: stopped.")
-        return 0
+    """Re-check the exercise whenever a file under exercises/ is saved (one warm process)."""
+    return watch.watch(manifest, args.id, args.interval)
 
 
 def cmd_verify(manifest: Manifest, args) -> int:
@@ -171,9 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("hint", help="the next hint of the ladder")
     p.add_argument("id", nargs="?")
     p.add_argument("--all", action="store_true", help="show the whole ladder")
-    p = sub.add_parser("watch", help="re-run the tests whenever you save")
-    p.add_argument("id", nargs="?")
-    p.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)
+    p = sub.add_parser("watch", help="re-check an exercise whenever you save")
+    p.add_argument("id", nargs="?", help="an exercise (01.2); default: the next unfinished")
+    p.add_argument("--interval", type=float, default=0.1, help=argparse.SUPPRESS)
     p = sub.add_parser("reset", help="restore one exercise's stub (your version is backed up)")
     p.add_argument("id")
     p = sub.add_parser("verify", help="author check: is the whole curriculum consistent?")

@@ -59,8 +59,9 @@ def run_pytest(manifest: Manifest, args: list[str], *, quiet: bool = True,
         report = Path(scratch) / "report.json"
         argv = [*args, f"--rootdir={root}", f"--kata-report={report}", "-q", "--no-header",
                 "-p", "no:cacheprovider"]
-        if not autoload and importlib.util.find_spec("pytest_timeout") is not None:
-            argv += ["-p", "pytest_timeout"]
+        if not autoload:  # and no full garbage collections at exit to look for unraisables
+            argv += ["-p", "no:unraisableexception"]
+            argv += ["-p", "pytest_timeout"] if importlib.util.find_spec("pytest_timeout") else []
         buffer = io.StringIO()
         cwd = os.getcwd()
         saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
