@@ -106,7 +106,7 @@ def cmd_reset(manifest: Manifest, args) -> int:
 
 def cmd_watch(manifest: Manifest, args) -> int:
     """Re-check the exercise whenever a file under exercises/ is saved (one warm process)."""
-    return watch.watch(manifest, args.id, args.interval)
+    return watch.watch(manifest, args.id, lambda ids: main(["check", *ids]), args.interval)
 
 
 def cmd_verify(manifest: Manifest, args) -> int:

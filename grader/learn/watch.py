@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime
+from typing import Callable
 
 from grader.learn import board, progress
 from grader.manifest import Manifest
@@ -51,16 +52,15 @@ def _forget_learner_code() -> None:
         del sys.modules[name]
 
 
-def _check_in_child(args: list[str]) -> int:
-    """``kata check ARGS`` in a forked child of this warm process; its exit code."""
+def _check_in_child(check: Callable[[], int]) -> int:
+    """``check()`` (``kata check``) in a forked child of this warm process; its exit code."""
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:  # the child: run the check, then leave without running the parent's cleanup
         code = 1
         try:
-            from grader import cli
-            code = cli.main(["check", *args])
+            code = check()
         except KeyboardInterrupt:
             code = 130
         except BaseException:  # noqa: BLE001 - the child must never return into the watcher
@@ -74,7 +74,9 @@ def _check_in_child(args: list[str]) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
-def watch(manifest: Manifest, exercise_id: str | None, interval: float = 0.1) -> int:
+def watch(manifest: Manifest, exercise_id: str | None, check: Callable[[list[str]], int],
+          interval: float = 0.1) -> int:
+    """Watch; ``check(args)`` is ``kata check ARGS`` (the command line's own entry point)."""
     exercise = manifest.exercise(exercise_id) if exercise_id else None
     args = [exercise.id] if exercise else []
     folder = manifest.root / "exercises"
@@ -96,7 +98,7 @@ def watch(manifest: Manifest, exercise_id: str | None, interval: float = 0.1) ->
                 print("\033[2J\033[H" if sys.stdout.isatty() else "", end="")
                 print(f"[{datetime.now():%H:%M:%S}]", end=" ", flush=True)
                 if forking:
-                    _check_in_child(args)
+                    _check_in_child(lambda: check(args))
                 else:
                     subprocess.run([sys.executable, "-m", "grader", "check", *args], cwd=manifest.root)
                 print(WATCHING, flush=True)
