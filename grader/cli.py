@@ -1,6 +1,6 @@
 """The ``kata`` command (also ``python -m grader``).
 
-Learners:     kata [list] | kata check [ID] | kata hint ID | kata watch [ID] | kata reset ID
+Learners:     kata [list] | kata check [ID] | kata hint ID | kata watch [ID] | kata reset [--undo] ID
               kata demo spiral|sine (the Part I capstone)
 Authors:      kata verify [NN ...] | kata stubs [NN ...] [--check]
 Instructors:  kata nbgrader COURSE_DIR (and the grading commands: see docs/instructors.md)
@@ -18,13 +18,13 @@ from pathlib import Path
 from grader.learn import board
 from grader.learn import check
 from grader.learn import progress
+from grader.learn import reset
 from grader.learn import demo
 from grader.learn import watch
 from grader.grading import commands as grading_commands
 from grader.manifest import Exercise, Manifest, ManifestError, load_manifest
 from grader.nbgrader import course as nbgrader_course
-from grader.learn.reset import restore_symbol
-from grader.author.stubgen import StubError, expected_stubs, generate_all
+from grader.author.stubgen import StubError, generate_all
 from grader.author.verify import verify
 
 
@@ -85,23 +85,7 @@ def _backup(manifest: Manifest, path: Path) -> Path:
 
 def cmd_reset(manifest: Manifest, args) -> int:
     exercise = manifest.exercise(args.id)
-    path = manifest.root / "exercises" / exercise.file
-    stub = expected_stubs(manifest)[path]
-    if not path.is_file():
-        path.write_text(stub, encoding="utf-8")
-        print(f"exercises/{exercise.file} was missing; it is back as a fresh stub file.")
-        return 0
-    try:
-        restored = restore_symbol(path.read_text(encoding="utf-8"), stub, exercise.symbol)
-    except SyntaxError as err:
-        print(f"kata reset: exercises/{exercise.file} does not parse (line {err.lineno}: "
-              f"{err.msg}); fix that first. Nothing was changed.", file=sys.stderr)
-        return 2
-    backup = _backup(manifest, path)  # keep the learner's whole file before touching it
-    path.write_text(restored, encoding="utf-8")
-    print(f"{exercise.id}: `{exercise.symbol}` is back to its stub in exercises/{exercise.file}.")
-    print(f"Your previous file is saved as {backup.relative_to(manifest.root)}.")
-    return 0
+    return reset.undo(manifest, exercise) if args.undo else reset.reset(manifest, exercise)
 
 
 def cmd_watch(manifest: Manifest, args) -> int:
@@ -154,8 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("watch", help="re-check an exercise whenever you save")
     p.add_argument("id", nargs="?", help="an exercise (01.2); default: the next unfinished")
     p.add_argument("--interval", type=float, default=0.1, help=argparse.SUPPRESS)
-    p = sub.add_parser("reset", help="restore one exercise's stub (your version is backed up)")
+    p = sub.add_parser("reset", help="restore one exercise's stub (your version is saved; --undo)")
     p.add_argument("id")
+    p.add_argument("--undo", action="store_true", help="put back the version the last reset saved")
     p = sub.add_parser("verify", help="author check: is the whole curriculum consistent?")
     p.add_argument("chapters", nargs="*", metavar="NN", help="only these chapters")
     p = sub.add_parser("stubs", help="author tool: regenerate exercises/ from solutions/")

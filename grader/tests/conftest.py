@@ -59,8 +59,8 @@ def kata_cli():
 
     def run(root: Path, *args: str, timeout: float = 120) -> tuple[int, str]:
         env = {k: v for k, v in os.environ.items() if k != "KATA_ROOT"}
-        if not script.is_file():
-            env["PYTHONPATH"] = str(REPO)  # the grader package under test
+        # the grader package under test, also ahead of an installed one from another checkout
+        env["PYTHONPATH"] = str(REPO)
         proc = subprocess.run([*command, *args], cwd=root, env=env,
                               capture_output=True, text=True, timeout=timeout)
         return proc.returncode, proc.stdout + proc.stderr
