@@ -13,8 +13,10 @@ solved and the board is up to date, and times `python -m grader check NN.M` afte
 - solved: the reference body (passes; the verdicts the save made stale are refreshed too);
 
 with a bytecode cache (after a warm-up run) and without one (no __pycache__ in the copy and
-PYTHONDONTWRITEBYTECODE=1, as on CI). CPU is the child's user + system time. Wall time depends
-on what else runs: the load average is printed before and after.
+PYTHONDONTWRITEBYTECODE=1, as on CI). CPU is the child's user + system time. Then `kata watch
+NN.M` runs in the same copy and the last column is the median wall time from a save (cycling
+through stub, wrong, solved) to the end of the re-check it prints. Wall times depend on what
+else runs: the load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ import ast
 import os
 import re
 import resource
+import queue
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -133,6 +137,40 @@ def measure(root: Path, exercise: Exercise, state: str, cache: bool, repeat: int
     return statistics.median(cpus), statistics.median(walls)
 
 
+def measure_watch(root: Path, exercise: Exercise, repeat: int) -> float:
+    """Median seconds from a save to the end of `kata watch`'s re-check."""
+    from grader.learn.watch import WATCHING
+
+    env = {k: v for k, v in os.environ.items() if k not in ("KATA_ROOT", "PYTHONPATH")}
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "watch", exercise.id], cwd=root,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+
+    def until_watching() -> None:
+        while not lines.get(timeout=60).startswith(WATCHING):
+            if proc.poll() is not None:
+                raise RuntimeError(f"kata watch ended (exit {proc.returncode})")
+
+    definitions = [None, mistake_definition(root, exercise), "solved"]
+    latencies = []
+    try:
+        until_watching()
+        for n in range(3 * repeat):
+            time.sleep(0.3)  # a save some time after the last check, as when typing
+            definition = definitions[n % 3]
+            start = time.perf_counter()
+            solve(root, exercise) if definition == "solved" else put(root, exercise, definition)
+            path = root / "exercises" / exercise.file
+            path.write_text(path.read_text(encoding="utf-8") + f"# watch {n}\n", encoding="utf-8")
+            until_watching()
+            latencies.append(time.perf_counter() - start)
+    finally:
+        proc.kill()
+        proc.wait()
+    return statistics.median(latencies)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chapters", nargs="*", help="only these chapters (default: all)")
@@ -143,8 +181,8 @@ def main() -> int:
     print(f"load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}"
           f"  ({os.cpu_count()} CPUs), python {sys.version.split()[0]}")
     print(f"{'exercise':<9}{'state':<8}" + "".join(f"{h:>12}" for h in
-          ("cpu cached", "wall cached", "cpu no-pyc", "wall no-pyc")))
-    rows = []
+          ("cpu cached", "wall cached", "cpu no-pyc", "wall no-pyc", "watch")))
+    rows, watches = [], []
     with tempfile.TemporaryDirectory(prefix="kata-bench-") as scratch:
         for chapter in chapters:
             root = make_copy(Path(scratch) / chapter.id)
@@ -158,8 +196,10 @@ def main() -> int:
                 rows.append(figures)
                 print(f"{exercise.id:<9}{state:<8}" + "".join(f"{x:>12.2f}" for x in figures),
                       flush=True)
+            watches.append(measure_watch(root, exercise, args.repeat) if hasattr(os, "fork") else 0)
+            print(f"{exercise.id:<9}{'watch':<8}{'':>48}{watches[-1]:>12.2f}", flush=True)
             shutil.rmtree(root.parent, ignore_errors=True)
-    columns = list(zip(*rows))
+    columns = list(zip(*rows)) + [watches]
     print(f"{'median':<17}" + "".join(f"{statistics.median(c):>12.2f}" for c in columns))
     print(f"{'worst':<17}" + "".join(f"{max(c):>12.2f}" for c in columns))
     print(f"load after:  {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
