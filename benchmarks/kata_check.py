@@ -116,7 +116,8 @@ def drop_bytecode(root: Path) -> None:
 
 
 def measure(root: Path, exercise: Exercise, state: str, cache: bool, repeat: int) -> tuple[float, float]:
-    env = {k: v for k, v in os.environ.items() if k not in ("KATA_ROOT", "PYTHONPATH")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("KATA_ROOT", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
     if not cache:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         drop_bytecode(root)
@@ -141,7 +142,8 @@ def measure_watch(root: Path, exercise: Exercise, repeat: int) -> float:
     """Median seconds from a save to the end of `kata watch`'s re-check."""
     from grader.learn.watch import WATCHING
 
-    env = {k: v for k, v in os.environ.items() if k not in ("KATA_ROOT", "PYTHONPATH")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("KATA_ROOT", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
     proc = subprocess.Popen([sys.executable, "-m", "grader", "watch", exercise.id], cwd=root,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: queue.Queue = queue.Queue()
