@@ -27,6 +27,32 @@ def stale(manifest: Manifest, exercises: list[Exercise], data: dict) -> list[Exe
             and progress.cached(data, manifest, ex) is None]
 
 
+def pending(manifest: Manifest, data: dict) -> list[Exercise]:
+    """The stale verdicts that the "Next:" line depends on: those before the first exercise
+    known to be unfinished (untouched, or failing while its files are unchanged)."""
+    needed = []
+    for ex in manifest.exercises:
+        if progress.untouched(manifest, ex):
+            break
+        entry = progress.cached(data, manifest, ex)
+        if entry is None:
+            needed.append(ex)
+        elif entry["status"] != "passed":
+            break
+    return needed
+
+
+def upcoming(manifest: Manifest, data: dict) -> Exercise | None:
+    """The next exercise to do, from the recorded verdicts (run :func:`pending` ones first)."""
+    for ex in manifest.exercises:
+        if progress.untouched(manifest, ex):
+            return ex
+        entry = progress.cached(data, manifest, ex)
+        if entry is None or entry["status"] != "passed":
+            return ex
+    return None
+
+
 def record_run(manifest: Manifest, exercises: list[Exercise], result: RunResult, data: dict) -> None:
     """Write the learner's own verdicts of ``exercises`` from ``result`` into ``data``."""
     for ex in exercises:

@@ -4,8 +4,8 @@ Before running anything it looks for what would only produce noise: a missing ex
 one that does not parse. Then one pytest session (:mod:`grader.testing.focus`) runs the
 exercise's tests; after a failure of an exercise that builds on others, the same tests again
 with the reference's prerequisites (when that passes, the learner's exercise is right and the
-message points at the prerequisite instead); after a pass, the board's stale verdicts, for the
-"Next:" line. A run with borrowed prerequisites (``--reference-prereqs``) never lowers a
+message points at the prerequisite instead); after a pass, the board's stale verdicts that the
+"Next:" line depends on (the others wait for the next ``kata list``). A run with borrowed prerequisites (``--reference-prereqs``) never lowers a
 recorded result.
 """
 
@@ -94,7 +94,7 @@ def report(manifest: Manifest, exercise: Exercise, result: RunResult, data: dict
             print(f"  Passed, with the reference's version of {names}; your own are needed too.")
         else:
             print(f"  Passed! Read more in docs/{exercise.module}.md.")
-        upcoming = board.next_exercise(manifest, board.refresh(manifest, list(manifest.exercises), data))
+        upcoming = board.upcoming(manifest, data)
         if upcoming:
             print(f"  Next: {upcoming.id} {upcoming.title}: `kata check {upcoming.id}`")
         return 0
@@ -115,8 +115,8 @@ def check(manifest: Manifest, exercise: Exercise, data: dict, reference_prereqs:
         print(f"{exercise.id}: this copy has no solutions/ folder (a student release?), so there "
               "are no reference prerequisites to borrow.")
         return 2
-    # one session: this exercise, then (if it passes) every other stale verdict of the board
-    stale = [ex for ex in board.stale(manifest, list(manifest.exercises), data) if ex is not exercise]
+    # one session: this exercise, then (if it passes) the stale verdicts "Next:" depends on
+    stale = [ex for ex in board.pending(manifest, data) if ex is not exercise]
     result = run_exercises(manifest, [exercise, *stale], focus=exercise, borrow=reference_prereqs)
     if result.crashed:
         print(f"{exercise.id}: the tests could not run (pytest exit {result.exit_code}):")
