@@ -83,9 +83,10 @@ def report(manifest: Manifest, exercise: Exercise, result: RunResult, data: dict
     blockers = sorted({r["status"].split()[-1] for r in records if r["status"].startswith("blocked")})
     if blockers:
         waiting = sum(r["status"].startswith("blocked") for r in records)
+        either = "" if reference_prereqs else \
+            f", or run `kata check {exercise.id} --reference-prereqs`"
         print(f"\n  {waiting} test(s) are blocked by {', '.join(blockers)}, not started yet: do "
-              f"{'it' if len(blockers) == 1 else 'them'} first, or run "
-              f"`kata check {exercise.id} --reference-prereqs`")
+              f"{'it' if len(blockers) == 1 else 'them'} first{either}")
     passed = sum(r["status"] == "passed" for r in records)
     print(f"\n  {passed}/{len(records)} tests pass, {points:.3g}/{exercise.points:g} points")
     if status == "passed":
