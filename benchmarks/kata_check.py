@@ -79,19 +79,19 @@ def mistake_definition(root: Path, exercise: Exercise) -> str | None:
     return None
 
 
-def put(root: Path, exercise: Exercise, definition: str | None) -> None:
-    """Write ``definition`` for the exercise into the copy's exercises/ (None: the stub)."""
+def put(root: Path, exercise: Exercise, definition: str | None, tail: str = "") -> None:
+    """Write ``definition`` for the exercise into the copy's exercises/ (None: the stub;
+    "solved": the reference's), and ``tail`` at the end of the file: one save."""
     path = root / "exercises" / exercise.file
     text = path.read_text(encoding="utf-8")
-    if definition is None:
-        definition = extract((ROOT / "exercises" / exercise.file).read_text(encoding="utf-8"),
-                             exercise.symbol)
-    path.write_text(splice(text, exercise.symbol, definition), encoding="utf-8")
+    source = {None: ROOT / "exercises", "solved": root / "solutions"}.get(definition)
+    if source is not None:
+        definition = extract((source / exercise.file).read_text(encoding="utf-8"), exercise.symbol)
+    path.write_text(splice(text, exercise.symbol, definition) + tail, encoding="utf-8")
 
 
 def solve(root: Path, exercise: Exercise) -> None:
-    reference = (root / "solutions" / exercise.file).read_text(encoding="utf-8")
-    put(root, exercise, extract(reference, exercise.symbol))
+    put(root, exercise, "solved")
 
 
 def pick(manifest, chapter) -> Exercise:
@@ -124,12 +124,7 @@ def measure(root: Path, exercise: Exercise, state: str, cache: bool, repeat: int
     definition = {"stub": None, "solved": "solved", "wrong": mistake_definition(root, exercise)}[state]
     cpus, walls = [], []
     for n in range(repeat + (1 if cache else 0)):
-        if definition == "solved":
-            solve(root, exercise)
-        else:
-            put(root, exercise, definition)
-        path = root / "exercises" / exercise.file
-        path.write_text(path.read_text(encoding="utf-8") + f"# save {n}\n", encoding="utf-8")
+        put(root, exercise, definition, f"# save {n}\n")
         cpu, wall, _ = timed(root, ["check", exercise.id], env)
         if cache and n == 0:
             continue  # the warm-up run writes the bytecode cache
@@ -160,11 +155,10 @@ def measure_watch(root: Path, exercise: Exercise, repeat: int) -> float:
         until_watching()
         for n in range(3 * repeat):
             time.sleep(0.3)  # a save some time after the last check, as when typing
-            definition = definitions[n % 3]
+            while not lines.empty():  # nothing left over from the last check
+                lines.get_nowait()
             start = time.perf_counter()
-            solve(root, exercise) if definition == "solved" else put(root, exercise, definition)
-            path = root / "exercises" / exercise.file
-            path.write_text(path.read_text(encoding="utf-8") + f"# watch {n}\n", encoding="utf-8")
+            put(root, exercise, definitions[n % 3], f"# watch {n}\n")
             until_watching()
             latencies.append(time.perf_counter() - start)
     finally:
@@ -177,6 +171,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chapters", nargs="*", help="only these chapters (default: all)")
     parser.add_argument("--repeat", type=int, default=5, help="checks per median (default 5)")
+    parser.add_argument("--watch-only", action="store_true", help="only time kata watch")
     args = parser.parse_args()
     manifest = load_manifest(ROOT)
     chapters = [ch for ch in manifest.chapters if not args.chapters or ch.id in args.chapters]
@@ -192,7 +187,7 @@ def main() -> int:
             for prereq in prerequisites(manifest, exercise):
                 solve(root, prereq)
             timed(root, ["list"], dict(os.environ))  # the board is up to date before the edits
-            for state in ("stub", "wrong", "solved"):
+            for state in () if args.watch_only else ("stub", "wrong", "solved"):
                 figures = [x for cache in (True, False)
                            for x in measure(root, exercise, state, cache, args.repeat)]
                 rows.append(figures)
@@ -201,7 +196,7 @@ def main() -> int:
             watches.append(measure_watch(root, exercise, args.repeat) if hasattr(os, "fork") else 0)
             print(f"{exercise.id:<9}{'watch':<8}{'':>48}{watches[-1]:>12.2f}", flush=True)
             shutil.rmtree(root.parent, ignore_errors=True)
-    columns = list(zip(*rows)) + [watches]
+    columns = (list(zip(*rows)) or [[0.0]] * 4) + [watches]
     print(f"{'median':<17}" + "".join(f"{statistics.median(c):>12.2f}" for c in columns))
     print(f"{'worst':<17}" + "".join(f"{max(c):>12.2f}" for c in columns))
     print(f"load after:  {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
