@@ -1,6 +1,6 @@
 """The ``kata`` command (also ``python -m grader``).
 
-Learners:     kata [list] | kata check [ID] | kata hint ID | kata watch [ID] | kata reset ID
+Learners:     kata [list] | kata check [ID] | kata hint ID | kata watch [ID] | kata reset [--undo] ID
               kata demo spiral|sine (the Part I capstone)
 Authors:      kata verify [NN ...] | kata stubs [NN ...] [--check]
 Instructors:  kata nbgrader COURSE_DIR (and the grading commands: see docs/instructors.md)
@@ -11,21 +11,20 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
 from grader.learn import board
 from grader.learn import check
 from grader.learn import progress
+from grader.learn import reset
 from grader.learn import demo
+from grader.learn import watch
 from grader.grading import commands as grading_commands
 from grader.manifest import Exercise, Manifest, ManifestError, load_manifest
 from grader.nbgrader import course as nbgrader_course
-from grader.learn.reset import restore_symbol
-from grader.author.stubgen import StubError, expected_stubs, generate_all
+from grader.author.stubgen import StubError, generate_all
 from grader.author.verify import verify
 
 
@@ -84,56 +83,14 @@ def _backup(manifest: Manifest, path: Path) -> Path:
     return backup
 
 
-RELEASE_STUBS = ".kata-stubs"  # `kata release` keeps a pristine copy of each stub here
-
-
 def cmd_reset(manifest: Manifest, args) -> int:
     exercise = manifest.exercise(args.id)
-    path = manifest.root / "exercises" / exercise.file
-    shipped = manifest.root / RELEASE_STUBS / exercise.file  # a student release has no solutions/
-    if not (manifest.root / "solutions").is_dir() and shipped.is_file():
-        stub = shipped.read_text(encoding="utf-8")
-    else:
-        stub = expected_stubs(manifest)[path]
-    if not path.is_file():
-        path.write_text(stub, encoding="utf-8")
-        print(f"exercises/{exercise.file} was missing; it is back as a fresh stub file.")
-        return 0
-    try:
-        restored = restore_symbol(path.read_text(encoding="utf-8"), stub, exercise.symbol)
-    except SyntaxError as err:
-        print(f"kata reset: exercises/{exercise.file} does not parse (line {err.lineno}: "
-              f"{err.msg}); fix that first. Nothing was changed.", file=sys.stderr)
-        return 2
-    backup = _backup(manifest, path)  # keep the learner's whole file before touching it
-    path.write_text(restored, encoding="utf-8")
-    print(f"{exercise.id}: `{exercise.symbol}` is back to its stub in exercises/{exercise.file}.")
-    print(f"Your previous file is saved as {backup.relative_to(manifest.root)}.")
-    return 0
+    return reset.undo(manifest, exercise) if args.undo else reset.reset(manifest, exercise)
 
 
 def cmd_watch(manifest: Manifest, args) -> int:
-    """Re-run the exercise's tests whenever a file under exercises/ is saved (polling)."""
-    folder = manifest.root / "exercises"
-
-    def snapshot():
-        return {p: p.stat().st_mtime_ns for p in folder.glob("*.py")}
-
-    seen = None
-    print("kata watch: re-running tests on every save. Ctrl-C to stop.")
-    try:
-        while True:
-            now = snapshot()
-            if now != seen:
-                seen = now
-                print("\033[2J\033[H" if sys.stdout.isatty() else "", end="")
-                print(f"[{datetime.now():%H:%M:%S}]", end=" ")
-                cmd = [sys.executable, "-m", "grader", "check"] + ([args.id] if args.id else [])
-                subprocess.run(cmd, cwd=manifest.root)
-            time.sleep(args.interval)
-    except KeyboardInterrupt:
-        print("\nkata watch: stopped.")
-        return 0
+    """Re-check the exercise whenever a file under exercises/ is saved (one warm process)."""
+    return watch.watch(manifest, args.id, lambda ids: main(["check", *ids]), args.interval)
 
 
 def cmd_verify(manifest: Manifest, args) -> int:
@@ -178,11 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("hint", help="the next hint of the ladder")
     p.add_argument("id", nargs="?")
     p.add_argument("--all", action="store_true", help="show the whole ladder")
-    p = sub.add_parser("watch", help="re-run the tests whenever you save")
-    p.add_argument("id", nargs="?")
-    p.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)
-    p = sub.add_parser("reset", help="restore one exercise's stub (your version is backed up)")
+    p = sub.add_parser("watch", help="re-check an exercise whenever you save")
+    p.add_argument("id", nargs="?", help="an exercise (01.2); default: the next unfinished")
+    p.add_argument("--interval", type=float, default=0.1, help=argparse.SUPPRESS)
+    p = sub.add_parser("reset", help="restore one exercise's stub (your version is saved; --undo)")
     p.add_argument("id")
+    p.add_argument("--undo", action="store_true", help="put back the version the last reset saved")
     p = sub.add_parser("verify", help="author check: is the whole curriculum consistent?")
     p.add_argument("chapters", nargs="*", metavar="NN", help="only these chapters")
     p = sub.add_parser("stubs", help="author tool: regenerate exercises/ from solutions/")

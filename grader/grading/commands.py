@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from grader.grading.selection import selected_exercises
-from grader.manifest import Exercise, Manifest
+from grader.manifest import Manifest
 
 # The heavier grading machinery is imported inside the commands: the learner's `kata` stays quick.
 

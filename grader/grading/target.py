@@ -18,11 +18,9 @@ as timeouts, so a submission that loops everywhere costs bounded time.
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -34,24 +32,10 @@ from grader.grading.proxy import Link
 from grader.grading.recorder import Recorder
 from grader.grading.sandbox import throwaway_uid
 from grader.grading.share import SharedFolder
-from grader.grading.worker.splice import extract
 from grader.manifest import Exercise, Manifest
+from grader.testing.borrow import prerequisites, reference_definition
 
 PACKAGE = "exercises"
-
-
-def prerequisites(manifest: Manifest, exercise: Exercise) -> list[Exercise]:
-    """Every exercise ``exercise`` calls, directly or through another, in curriculum order."""
-    seen: dict[str, Exercise] = {}
-    todo = list(exercise.requires)
-    while todo:
-        ex_id = todo.pop()
-        if ex_id in seen:
-            continue
-        seen[ex_id] = manifest.exercise(ex_id)
-        todo.extend(seen[ex_id].requires)
-    seen.pop(exercise.id, None)
-    return sorted(seen.values(), key=lambda ex: ex.sort_key)
 
 
 class GradingTarget:
@@ -223,16 +207,3 @@ class SharedTmp:
     def pytest_runtest_teardown(self, item) -> None:
         if self.target.sandbox is not None:
             self.target.sandbox.shared = None
-
-
-@lru_cache(maxsize=None)
-def _reference(root: Path, module: str) -> tuple[str, ast.Module]:
-    source = (root / "solutions" / f"{module}.py").read_text(encoding="utf-8")
-    return source, ast.parse(source)
-
-
-@lru_cache(maxsize=None)
-def reference_definition(root: Path, module: str, symbol: str) -> str:
-    source, tree = _reference(root, module)  # each reference file is parsed once
-    return extract(source, symbol, tree)
-

@@ -17,6 +17,8 @@ from pathlib import Path
 from grader.manifest import Manifest
 
 WORKER_SOURCE = Path(__file__).resolve().parent / "worker"
+# the worker's splice rule is shared with the learner's borrowing (stdlib only, copied as is)
+SPLICE_SOURCE = Path(__file__).resolve().parents[1] / "testing" / "splice.py"
 
 
 def course_stubs(manifest: Manifest) -> dict[str, bytes]:
@@ -44,7 +46,7 @@ def prepare(manifest: Manifest, work: Path, files: dict[str, bytes],
     for folder in (work, kata, kata / "kata_worker", kata / "sub", kata / "stubs", work / "wshare"):
         os.chmod(folder, 0o755)
     os.chmod(work / "scratch", 0o700)
-    for source in sorted(WORKER_SOURCE.glob("*.py")):
+    for source in sorted(WORKER_SOURCE.glob("*.py")) + [SPLICE_SOURCE]:
         _write(kata / "kata_worker" / source.name, source.read_bytes())
     for name, content in stubs.items():
         if name in chapters:

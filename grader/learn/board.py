@@ -11,7 +11,7 @@ import sys
 
 from grader.learn import progress
 from grader.manifest import Exercise, Manifest
-from grader.testing.runner import run_exercises, summarize
+from grader.testing.runner import RunResult, run_exercises, summarize
 
 
 def _symbols() -> dict[str, str]:
@@ -21,28 +21,60 @@ def _symbols() -> dict[str, str]:
     return {"passed": "+", "failed": "x", "not started": ".", "blocked": "~"}
 
 
+def stale(manifest: Manifest, exercises: list[Exercise], data: dict) -> list[Exercise]:
+    """The exercises whose last verdict no longer holds (a file it depends on changed)."""
+    return [ex for ex in exercises if not progress.untouched(manifest, ex)
+            and progress.cached(data, manifest, ex) is None]
+
+
+def pending(manifest: Manifest, data: dict) -> list[Exercise]:
+    """The stale verdicts that the "Next:" line depends on: those before the first exercise
+    known to be unfinished (untouched, or failing while its files are unchanged)."""
+    needed = []
+    for ex in manifest.exercises:
+        if progress.untouched(manifest, ex):
+            break
+        entry = progress.cached(data, manifest, ex)
+        if entry is None:
+            needed.append(ex)
+        elif entry["status"] != "passed":
+            break
+    return needed
+
+
+def upcoming(manifest: Manifest, data: dict) -> Exercise | None:
+    """The next exercise to do, from the recorded verdicts (run :func:`pending` ones first)."""
+    for ex in manifest.exercises:
+        if progress.untouched(manifest, ex):
+            return ex
+        entry = progress.cached(data, manifest, ex)
+        if entry is None or entry["status"] != "passed":
+            return ex
+    return None
+
+
+def record_run(manifest: Manifest, exercises: list[Exercise], result: RunResult, data: dict) -> None:
+    """Write the learner's own verdicts of ``exercises`` from ``result`` into ``data``."""
+    for ex in exercises:
+        records = result.for_exercise(ex.id)
+        status = summarize(records) if not result.crashed else "failed"
+        progress.record(data, manifest, ex, status, sum(r["points"] for r in records))
+
+
 def refresh(manifest: Manifest, exercises: list[Exercise], data: dict) -> dict[str, dict]:
     """Status and points of every exercise, re-testing only those whose files changed."""
+    changed = stale(manifest, exercises, data)
+    if changed:
+        print(f"(checking {len(changed)} changed exercise{'s' if len(changed) > 1 else ''}...)",
+              file=sys.stderr, flush=True)
+        record_run(manifest, changed, run_exercises(manifest, changed), data)
+        progress.save(manifest, data)
     statuses: dict[str, dict] = {}
-    stale = []
     for ex in exercises:
         if progress.untouched(manifest, ex):
             statuses[ex.id] = {"status": "not started", "points": 0.0}
-        elif (entry := progress.cached(data, manifest, ex)) is not None:
-            statuses[ex.id] = entry
         else:
-            stale.append(ex)
-    if stale:
-        print(f"(checking {len(stale)} changed exercise{'s' if len(stale) > 1 else ''}...)",
-              file=sys.stderr, flush=True)
-        result = run_exercises(manifest, stale)
-        for ex in stale:
-            records = result.for_exercise(ex.id)
-            status = summarize(records) if not result.crashed else "failed"
-            points = sum(r["points"] for r in records)
-            progress.record(data, manifest, ex, status, points)
             statuses[ex.id] = data["results"][ex.id]
-        progress.save(manifest, data)
     return statuses
 
 

@@ -1,9 +1,12 @@
 """``kata check``: run one exercise's tests and say, briefly, what to do next.
 
 Before running anything it looks for what would only produce noise: a missing exercise file or
-one that does not parse. After a failure of an exercise that builds on others, it re-runs the
-tests with the reference's prerequisites; when that passes, the learner's exercise is right and
-the message points at the prerequisite instead.
+one that does not parse. Then one pytest session (:mod:`grader.testing.focus`) runs the
+exercise's tests; after a failure of an exercise that builds on others, the same tests again
+with the reference's prerequisites (when that passes, the learner's exercise is right and the
+message points at the prerequisite instead); after a pass, the board's stale verdicts that the
+"Next:" line depends on (the others wait for the next ``kata list``). A run with borrowed prerequisites (``--reference-prereqs``) never lowers a
+recorded result.
 """
 
 from __future__ import annotations
@@ -48,12 +51,10 @@ def _failures(records: list[dict]) -> list[str]:
     return lines
 
 
-def _prerequisite_verdict(manifest: Manifest, exercise: Exercise) -> str | None:
-    """When the exercise fails with the learner's prerequisites, try the reference's."""
-    if not exercise.requires or not (manifest.root / "solutions").is_dir():
-        return None  # a student release has no reference to compare with
-    result = run_exercises(manifest, [exercise], ["--reference-prereqs"])
-    if result.crashed or summarize(result.for_exercise(exercise.id)) != "passed":
+def _prerequisite_verdict(exercise: Exercise, result: RunResult) -> str | None:
+    """What the retry with the reference's prerequisites says (it ran after a failure)."""
+    borrowed = result.borrowed(exercise.id)
+    if not borrowed or summarize(borrowed) != "passed":
         return None
     names = ", ".join(exercise.requires)
     return (f"  With the reference's version of {names} every test passes: your {exercise.id} "
@@ -61,11 +62,16 @@ def _prerequisite_verdict(manifest: Manifest, exercise: Exercise) -> str | None:
 
 
 def report(manifest: Manifest, exercise: Exercise, result: RunResult, data: dict,
-           reference_prereqs: bool) -> int:
-    records = result.for_exercise(exercise.id)
+           reference_prereqs: bool, stale: list[Exercise] = ()) -> int:
+    records = result.borrowed(exercise.id) if reference_prereqs else result.for_exercise(exercise.id)
     status = summarize(records)
     points = sum(r["points"] for r in records)
-    progress.record(data, manifest, exercise, status, points)
+    if reference_prereqs:
+        progress.record_borrowed(data, manifest, exercise, status, points)
+    else:
+        progress.record(data, manifest, exercise, status, points)
+    if status == "passed":
+        board.record_run(manifest, list(stale), result, data)
     progress.save(manifest, data)
     print(f"{exercise.id} {exercise.title}  (exercises/{exercise.file}, `{exercise.symbol}`)")
     if status == "not started":
@@ -77,19 +83,24 @@ def report(manifest: Manifest, exercise: Exercise, result: RunResult, data: dict
     blockers = sorted({r["status"].split()[-1] for r in records if r["status"].startswith("blocked")})
     if blockers:
         waiting = sum(r["status"].startswith("blocked") for r in records)
+        either = "" if reference_prereqs else \
+            f", or run `kata check {exercise.id} --reference-prereqs`"
         print(f"\n  {waiting} test(s) are blocked by {', '.join(blockers)}, not started yet: do "
-              f"{'it' if len(blockers) == 1 else 'them'} first, or run "
-              f"`kata check {exercise.id} --reference-prereqs`")
+              f"{'it' if len(blockers) == 1 else 'them'} first{either}")
     passed = sum(r["status"] == "passed" for r in records)
     print(f"\n  {passed}/{len(records)} tests pass, {points:.3g}/{exercise.points:g} points")
     if status == "passed":
-        print(f"  Passed! Read more in docs/{exercise.module}.md.")
-        upcoming = board.next_exercise(manifest, board.refresh(manifest, list(manifest.exercises), data))
+        if reference_prereqs:
+            names = ", ".join(exercise.requires)
+            print(f"  Passed, with the reference's version of {names}; your own are needed too.")
+        else:
+            print(f"  Passed! Read more in docs/{exercise.module}.md.")
+        upcoming = board.upcoming(manifest, data)
         if upcoming:
             print(f"  Next: {upcoming.id} {upcoming.title}: `kata check {upcoming.id}`")
         return 0
     if status == "failed" and not reference_prereqs:
-        verdict = _prerequisite_verdict(manifest, exercise)
+        verdict = _prerequisite_verdict(exercise, result)
         if verdict:
             print(verdict)
     return 1
@@ -101,13 +112,18 @@ def check(manifest: Manifest, exercise: Exercise, data: dict, reference_prereqs:
         print(f"{exercise.id} {exercise.title}: cannot run its tests yet.\n  "
               + problem.replace("\n", "\n  "))
         return 1
-    extra = ["--reference-prereqs"] if reference_prereqs else []
-    result = run_exercises(manifest, [exercise], extra)
+    if reference_prereqs and not (manifest.root / "solutions").is_dir():
+        print(f"{exercise.id}: this copy has no solutions/ folder (a student release?), so there "
+              "are no reference prerequisites to borrow.")
+        return 2
+    # one session: this exercise, then (if it passes) the stale verdicts "Next:" depends on
+    stale = [ex for ex in board.pending(manifest, data) if ex is not exercise]
+    result = run_exercises(manifest, [exercise, *stale], focus=exercise, borrow=reference_prereqs)
     if result.crashed:
         print(f"{exercise.id}: the tests could not run (pytest exit {result.exit_code}):")
         print(result.output.strip()[-4000:])
         return 2
-    return report(manifest, exercise, result, data, reference_prereqs)
+    return report(manifest, exercise, result, data, reference_prereqs, stale)
 
 
 def refresh_announcing(manifest: Manifest, data: dict) -> dict[str, dict]:

@@ -99,7 +99,7 @@ def _plot(ch08, name, model, history, data, out: Path, stem: str) -> list[str]:
         import matplotlib.pyplot as plt
     except ImportError:
         print("kata demo: matplotlib is not installed, so no plots were saved "
-              "(`pip install matplotlib` to get them)")
+              "(`pip install -e \".[plots]\"` to get them)")
         return []
     import numpy as np
 

@@ -17,8 +17,10 @@ changing an array they passed in*. State that lives on (parameters, optimizer mo
 statistics, dropout masks) is read back through the learner's own objects, e.g. ``layer.W.data``.
 
 Reference injection: with ``inject_prereqs`` a target replaces the symbols of the exercise's
-prerequisites (manifest ``requires``) by the reference's, so one unfinished exercise does not
-fail the next. Learner mode does this only when asked (``--reference-prereqs``).
+prerequisites (manifest ``requires``, transitively) by the reference's definitions compiled
+inside the learner's own modules (:mod:`grader.testing.borrow`), so one unfinished exercise does
+not fail the next and every object stays the learner's. Learner mode does this only when asked
+(``--reference-prereqs``, or ``kata check``'s retry after a failure).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 
 from grader.manifest import Exercise, Manifest
 from grader.author.mistakes import Mistake
+from grader.testing.borrow import borrow, prerequisites
 
 
 def load_package(folder: Path, name: str) -> types.ModuleType:
@@ -56,12 +59,20 @@ def resolve(module: types.ModuleType, symbol: str):
     return owner, attr
 
 
+def _swapped(entry, original, value):
+    """``entry`` (a tuple or list) with ``original`` replaced by ``value``; None if absent."""
+    if isinstance(entry, (tuple, list)) and any(e is original for e in entry):
+        return type(entry)(value if e is original else e for e in entry)
+    return None
+
+
 def patch_symbol(monkeypatch, package: str, module: types.ModuleType, symbol: str, value) -> None:
     """Replace ``symbol`` in ``module`` and wherever the package holds it: names bound by
-    ``from . import``, and module-level dicts such as ``INITIALIZERS = {"he": init_he}``."""
+    ``from . import``, and module-level dicts such as ``INITIALIZERS = {"he": init_he}`` or
+    ``TASKS = {"ce": (forward, backward)}``."""
     owner, attr = resolve(module, symbol)
-    original = owner.__dict__.get(attr, getattr(owner, attr))
-    monkeypatch.setattr(owner, attr, value)
+    original = owner.__dict__.get(attr, getattr(owner, attr, None))
+    monkeypatch.setattr(owner, attr, value, raising=False)
     if owner is not module:
         return  # a method: every user reaches it through the class
     for name, other in list(sys.modules.items()):
@@ -74,6 +85,8 @@ def patch_symbol(monkeypatch, package: str, module: types.ModuleType, symbol: st
                 for key, entry in list(bound.items()):
                     if entry is original:
                         monkeypatch.setitem(bound, key, value)
+                    elif (swapped := _swapped(entry, original, value)) is not None:
+                        monkeypatch.setitem(bound, key, swapped)
 
 
 class TreeTarget:
@@ -84,7 +97,7 @@ class TreeTarget:
         self.manifest = manifest
         self.folder = Path(folder)
         self.package = package
-        self.reference = reference  # where injected prerequisites come from
+        self.reference = reference  # whose source injected prerequisites are read from
 
     def describe(self) -> str:
         return f"{self.folder.name}/"
@@ -96,11 +109,11 @@ class TreeTarget:
     def load(self, exercise: Exercise, monkeypatch, inject_prereqs: bool = False):
         module = self.module(exercise)
         if inject_prereqs and self.reference is not None:
-            for prereq_id in exercise.requires:
-                prereq = self.manifest.exercise(prereq_id)
-                owner, attr = resolve(self.reference.module(prereq), prereq.symbol)
-                patch_symbol(monkeypatch, self.package, self.module(prereq), prereq.symbol,
-                             owner.__dict__[attr])
+            for prereq in prerequisites(self.manifest, exercise):
+                learner = self.module(prereq)
+                value = borrow(learner, prereq, self.reference.folder)
+                if value is not None:
+                    patch_symbol(monkeypatch, self.package, learner, prereq.symbol, value)
         return module
 
 

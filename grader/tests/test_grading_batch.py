@@ -37,7 +37,7 @@ def digest(folder: Path) -> str:
 
 
 def only_01_1_solved(root: Path) -> str:
-    from grader.grading.worker.splice import extract, splice
+    from grader.testing.splice import extract, splice
 
     stub = (root / "exercises" / "ch01_neurons.py").read_text()
     return splice(stub, "neuron_output", extract((root / "solutions" / "ch01_neurons.py").read_text(),

@@ -7,7 +7,8 @@ This package is copied, file by file, into each grading job and started there by
 - ``wire``      the data-only format both sides speak: frames of JSON plus raw array buffers
 - ``confine``   the worker's first act: drop privileges, rlimits, no network, Landlock
 - ``landlock``  the Linux Landlock LSM through ctypes (the file-system fence without bubblewrap)
-- ``splice``    reference prerequisites put into a student's module, function by function
+- ``splice``    (copied in from ``grader/testing/splice.py``) reference prerequisites put into a
+                student's module, function by function
 - ``modules``   the student's package imported from memory (with splices and stub fallbacks)
 - ``server``    the zygote (forks one child per exercise) and the child's request loop
 - ``scratch``   the writable scratch folder emptied between exercises (nothing crosses children)

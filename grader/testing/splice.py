@@ -1,13 +1,19 @@
-"""Reference prerequisites, one function at a time, put into a student's module source.
+"""Reference prerequisites, one definition at a time, taken out of the reference's source.
 
-Per-exercise isolation grades exercise k with the *reference* code of what k calls (its
-prerequisites, manifest ``requires``), so one unfinished exercise does not zero the next. The
-trusted side :func:`extract` s each prerequisite's definition from the reference with ``ast``
-(never the whole file: the reference of the exercise under test must stay out of the sandbox);
-the worker :func:`splice` s it over the student's definition *before* the module runs, so
-module-level registries (``INITIALIZERS = {"he": init_he}``) pick up the spliced function.
+Borrowing a prerequisite means running the *reference's* body of what an exercise calls (its
+prerequisites, manifest ``requires``) with the *learner's* module around it, so one unfinished
+exercise does not fail the next, and every object is the learner's own (one ``Parameter``, one
+``Module``, one ``Value`` class). :func:`extract` takes one definition out of the reference with
+``ast``; never the whole file, so the reference of the exercise under test is never used.
 
-A symbol is ``"func"`` or ``"Class.method"``. Both functions only parse; they run nothing.
+- ``kata check --reference-prereqs`` and the learner's retry compile it into the learner's module
+  (:mod:`grader.testing.borrow`);
+- the grading worker :func:`splice` s it over the student's definition *before* the module runs,
+  so module-level registries (``INITIALIZERS = {"he": init_he}``) pick up the spliced function.
+
+Standard library only: the grading workspace copies this file into the sandboxed worker
+(``kata_worker/splice.py``). A symbol is ``"func"`` or ``"Class.method"``. Both functions only
+parse; they run nothing.
 """
 
 from __future__ import annotations
