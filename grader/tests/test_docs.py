@@ -94,10 +94,13 @@ def test_relative_links_resolve():
 
 def _as_arguments(command: str) -> list[str]:
     """A documented command as argv: usage syntax ([--opt ...], FOLDER) becomes sample values."""
-    command = re.split(r"\s*(?:&&|\|\||\||;)\s*", command)[0]  # the kata part of a shell line
     command = re.sub(r"\s*\[[^\]]*\]", "", command)  # optional parts
+    command = re.split(r"\s*(?:&&|\|\||\||;)\s*", command)[0]  # the kata part of a shell line
     words = shlex.split(command.replace("~", "/home"))[1:]
-    return ["x" if re.fullmatch(r"[A-Z][A-Z_]*", w) else w for w in words]
+    words = ["1" if re.fullmatch(r"[A-Z][A-Z_]*", w) else w for w in words]  # FOLDER, N, S
+    if words[:1] == ["demo"] and words[1:2] == ["1"]:
+        words[1] = "spiral"  # `kata demo NAME`: any demo's name
+    return words
 
 
 def test_kata_commands_in_the_docs_parse():
