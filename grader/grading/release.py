@@ -27,7 +27,7 @@ from grader.grading.student_readme import student_readme
 from grader.manifest import Manifest
 from grader.author.stubgen import BEGIN, END, generate_stub
 
-TOP_FILES = ("conftest.py", "pyproject.toml", "LICENSE", ".gitignore")  # + a student README
+TOP_FILES = ("conftest.py", "pyproject.toml", "LICENSE", ".gitignore", "bootstrap.py")  # + a student README
 INSTRUCTOR_DOCS = {"instructors.md", "nbgrader.md"}
 SKIP_PARTS = {"__pycache__", "tests", ".pytest_cache"}
 

@@ -24,14 +24,15 @@ This copy holds chapters {chapter_list}: {n_exercises} exercises, {points} point
 You need Python 3.10 or newer.
 
 ```bash
-python3 -m venv .venv
-source .venv/bin/activate        # Windows: .venv\\Scripts\\activate
-pip install -e .
-kata
+python3 bootstrap.py
 ```
 
-`kata` shows your progress board and the exercise to do next; every exercise starts *not
-started*.
+(Windows PowerShell: `py bootstrap.py`.) It makes a virtual environment in `.venv`, installs the
+kata into it, and shows your progress board: the exercise to do next, every exercise *not
+started*. Run it again any time; when nothing changed it only shows the board. To type `kata`
+yourself, activate the environment once per terminal: `source .venv/bin/activate` (Windows:
+`.venv\\Scripts\\Activate.ps1`). In an environment of your own, `pip install -e .` then `kata` works
+too.
 
 ## The loop
 

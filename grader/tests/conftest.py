@@ -30,7 +30,7 @@ def repo_copy(tmp_path: Path):
         root.mkdir()
         text = (REPO / "curriculum.toml").read_text(encoding="utf-8")
         (root / "curriculum.toml").write_text(_chapter_blocks(text, set(chapters)), encoding="utf-8")
-        for name in ("conftest.py", "pyproject.toml"):
+        for name in ("conftest.py", "pyproject.toml", "bootstrap.py"):
             shutil.copy2(REPO / name, root / name)
         modules = re.findall(r'(?m)^module = "(\w+)"', (root / "curriculum.toml").read_text())
         for folder in ("solutions", "exercises", "tests", "mistakes", "docs"):
