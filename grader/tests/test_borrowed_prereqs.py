@@ -6,6 +6,8 @@ as a learner working out of order would."""
 
 from __future__ import annotations
 
+import re
+
 import json
 import os
 import subprocess
@@ -18,6 +20,8 @@ from grader.learn import progress
 from grader.manifest import load_manifest
 from grader.testing.splice import extract, splice
 from grader.testing.targets import TreeTarget
+
+ALL_PASS = re.compile(r"\b(\d+)/\1 tests pass")  # however many tests the exercise has
 
 REPO = Path(__file__).resolve().parents[2]
 UP_TO_08 = tuple(f"{n:02d}" for n in range(1, 9))
@@ -37,7 +41,7 @@ def test_05_3_dense_parameters_list_W_and_b(repo_copy, kata_cli):
     fill(root, "05.3")
     code, out = kata_cli(root, "check", "05.3", "--reference-prereqs")
     assert code == 0, out
-    assert "3/3 tests pass" in out and "should still list W and b" not in out
+    assert ALL_PASS.search(out) and "should still list W and b" not in out
 
 
 def test_08_6_gradients_do_not_pile_up(repo_copy, kata_cli):
@@ -87,7 +91,7 @@ def test_12_5_values_are_the_learners_and_no_path_names_solutions(repo_copy, kat
     fill(root, "12.5")
     code, out = kata_cli(root, "check", "12.5", "--reference-prereqs")
     assert code == 0, out
-    assert "6/6 tests pass" in out and "solutions/" not in out
+    assert ALL_PASS.search(out) and "solutions/" not in out
 
 
 def test_12_5_an_error_inside_borrowed_code_points_at_the_learners_line(repo_copy, kata_cli):

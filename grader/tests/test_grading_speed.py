@@ -38,7 +38,7 @@ def test_untouched_chapters_are_not_started_without_running_anything(repo_copy, 
 
 
 def test_an_exercise_whose_first_test_hits_its_stub_skips_the_worker_after(repo_copy, kata_cli, tmp_path):
-    from grader.grading.worker.splice import extract, splice
+    from grader.testing.splice import extract, splice
 
     root = repo_copy(chapters=("01",))
     stub = (root / "exercises" / "ch01_neurons.py").read_text()
