@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 
@@ -46,28 +44,9 @@ if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
+from timing import keep_freed_memory, median_seconds  # noqa: E402
 
 
-def tune_malloc() -> bool:
-    """Keep freed memory in the heap (glibc only): no mmap/munmap and fresh page faults per array."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL("libc.so.6")
-        M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-        return bool(libc.mallopt(M_MMAP_THRESHOLD, 64 << 20) and libc.mallopt(M_TRIM_THRESHOLD, 256 << 20))
-    except (OSError, AttributeError):
-        return False
-
-
-def median_seconds(step, repeats: int, warmup: int = 10) -> float:
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeats):
-        start = time.process_time()
-        step()
-        times.append(time.process_time() - start)
-    return statistics.median(times)
 
 
 def attention_steps(torch, B, T, C, H, rng):
@@ -134,11 +113,11 @@ def main(argv=None) -> None:
     steps = [(name, *make(torch, B, T, C, H, rng)) for name, make in
              [("attention (B, H, T, C/H)", attention_steps), ("multi-head attention", mha_steps)]]
     for setting in ("default malloc", "tuned malloc"):
-        if setting == "tuned malloc" and not tune_malloc():
+        if setting == "tuned malloc" and not keep_freed_memory(64 << 20, 256 << 20):
             print("tuned malloc: not available here (needs glibc)")
             break
         for name, reference, pytorch in steps:
-            ref_s, torch_s = median_seconds(reference, args.repeats), median_seconds(pytorch, args.repeats)
+            ref_s, torch_s = median_seconds(reference, args.repeats, 10), median_seconds(pytorch, args.repeats, 10)
             print(f"{setting:15s} {name:25s} reference {ref_s * 1e3:7.3f} ms   torch {torch_s * 1e3:7.3f} ms"
                   f"   ratio {ref_s / torch_s:5.2f}")
 

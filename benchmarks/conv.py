@@ -22,8 +22,6 @@ the arithmetic; the first is what a NumPy program pays unless it sets the same t
 from __future__ import annotations
 
 import argparse
-import ctypes
-import ctypes.util
 import os
 import statistics
 import sys
@@ -43,6 +41,7 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(ARGS.threads)  # read once, when NumPy's BLAS loads: set it first
 
 import numpy as np  # noqa: E402
+from timing import keep_freed_memory  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from solutions.ch18_convolution import conv2d_backward, conv2d_forward  # noqa: E402
@@ -67,15 +66,6 @@ def median_ms(step, repeats: int) -> tuple[float, float]:
         wall.append(time.perf_counter() - w0)
     return 1e3 * statistics.median(cpu), 1e3 * statistics.median(wall)
 
-
-def keep_freed_memory() -> bool:
-    """glibc: serve large allocations from the heap and do not give freed memory back."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-        return bool(libc.mallopt(M_MMAP_THRESHOLD, 1 << 30)) and bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 30))
-    except (OSError, AttributeError):
-        return False
 
 
 def main() -> None:

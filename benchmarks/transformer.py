@@ -20,7 +20,6 @@ import argparse
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 if __name__ == "__main__":
@@ -32,24 +31,13 @@ if __name__ == "__main__":
         os.environ[variable] = threads
 
 import numpy as np  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 NAMES = ("ln1.gamma", "ln1.beta", "attn.Wq", "attn.bq", "attn.Wk", "attn.bk", "attn.Wv", "attn.bv",
          "attn.Wo", "attn.bo", "ln2.gamma", "ln2.beta", "ffn.W1", "ffn.b1", "ffn.W2", "ffn.b2")
 
-
-def median_seconds(step, repeats: int, warmup: int = 5) -> float:
-    """Median CPU seconds (process time) of one call: on a shared, loaded machine wall-clock time
-    measures the neighbours; with one thread per side, CPU time measures the work."""
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeats):
-        start = time.process_time()
-        step()
-        times.append(time.process_time() - start)
-    return statistics.median(times)
 
 
 def get(obj, name):

@@ -20,21 +20,13 @@ from solutions.ch10_batchnorm import (batchnorm2d_backward, batchnorm2d_forward,
 from solutions.ch11_layernorm import (layernorm_backward, layernorm_forward,  # noqa: E402
                                       rmsnorm_backward, rmsnorm_forward)
 
+from torch_helpers import assert_close, tensor, torch_grads  # noqa: E402
+
 RTOL, ATOL = 1e-12, 1e-13
 
 
-def tensor(a):
-    return torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float64, requires_grad=True)
-
-
-def torch_grads(out, dout, *leaves):
-    """Gradients of sum(out * dout) with respect to ``leaves``, as NumPy arrays."""
-    grads = torch.autograd.grad(out, leaves, grad_outputs=torch.tensor(dout, dtype=torch.float64))
-    return [g.detach().numpy() for g in grads]
-
-
 def close(mine, theirs, what):
-    np.testing.assert_allclose(mine, theirs, rtol=RTOL, atol=ATOL, err_msg=what)
+    assert_close(mine, theirs, what, RTOL, ATOL)
 
 
 @pytest.fixture

@@ -24,20 +24,13 @@ from solutions.ch14_attention import (attention_backward, attention_forward,  # 
 from solutions.ch15_multihead_attention import (PARAM_NAMES, MultiHeadAttention,  # noqa: E402
                                                 mha_backward, mha_forward)
 
+from torch_helpers import assert_close, tensor, torch_grads  # noqa: E402
+
 RTOL, ATOL = 1e-10, 1e-12
 
 
-def tensor(a):
-    return torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float64, requires_grad=True)
-
-
-def torch_grads(out, dout, *leaves):
-    grads = torch.autograd.grad(out, leaves, grad_outputs=torch.tensor(dout, dtype=torch.float64))
-    return [g.detach().numpy() for g in grads]
-
-
 def close(mine, theirs, what):
-    np.testing.assert_allclose(mine, theirs, rtol=RTOL, atol=ATOL, err_msg=what)
+    assert_close(mine, theirs, what, RTOL, ATOL)
 
 
 @pytest.fixture

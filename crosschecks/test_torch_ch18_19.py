@@ -24,21 +24,13 @@ from solutions.ch19_noise_schedules import (alphas_from_betas, cosine_betas,  # 
                                             posterior_variance, predict_eps_from_x0,
                                             predict_x0_from_eps, q_sample, snr)
 
+from torch_helpers import assert_close, tensor, torch_grads  # noqa: E402
+
 RTOL, ATOL = 1e-12, 1e-12
 
 
-def tensor(a):
-    return torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float64, requires_grad=True)
-
-
-def torch_grads(out, dout, *leaves):
-    grads = torch.autograd.grad(out, leaves, grad_outputs=torch.tensor(dout, dtype=torch.float64))
-    return [g.detach().numpy() for g in grads]
-
-
 def close(mine, theirs, what):
-    theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs
-    np.testing.assert_allclose(mine, theirs, rtol=RTOL, atol=ATOL, err_msg=what)
+    assert_close(mine, theirs, what, RTOL, ATOL)
 
 
 @pytest.fixture
