@@ -119,7 +119,7 @@ def test_attention_is_causal_exactly(kata, check, rng):
     out2 = check.array(kata.attention_forward(q2, k2, v2, mask=tril(6))[0], "attention_forward")
     changed = np.argwhere(out2[:, :3] != out[:, :3])
     check.true(changed.size == 0, "changing tokens 3.. changed an earlier output of causal attention",
-               f"first changed entry (b, t, d) = {tuple(changed[0]) if changed.size else None}",
+               f"first changed entry (b, t, d) = {tuple(changed[0].tolist()) if changed.size else None}",
                "mask BEFORE the softmax (-inf scores): zeroing weights afterwards still lets future keys "
                "into each row's normalizer")
 

@@ -83,7 +83,8 @@ def report(manifest: Manifest, exercise: Exercise, result: RunResult, data: dict
     blockers = sorted({r["status"].split()[-1] for r in records if r["status"].startswith("blocked")})
     if blockers:
         waiting = sum(r["status"].startswith("blocked") for r in records)
-        either = "" if reference_prereqs else \
+        has_reference = (manifest.root / "solutions").is_dir()  # a student release has none
+        either = "" if reference_prereqs or not has_reference else \
             f", or run `kata check {exercise.id} --reference-prereqs`"
         print(f"\n  {waiting} test(s) are blocked by {', '.join(blockers)}, not started yet: do "
               f"{'it' if len(blockers) == 1 else 'them'} first{either}")
