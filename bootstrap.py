@@ -1,7 +1,7 @@
 """Set up Deep Learning Foundations in one command, then do the main job.
 
     python3 bootstrap.py          learner: make .venv, install the kata into it, show the board
-    python3 bootstrap.py test     contributor: also install the instructor extra (and PyTorch
+    python3 bootstrap.py test     contributor: also install the instructor and plots extras (and PyTorch
                                   for the cross-checks when it can be had), then run every test
                                   CI runs: kata verify, then pytest on tests, grader, crosschecks
 
@@ -147,7 +147,7 @@ def learner(argv):
 
 def contributor(argv):
     ensure_venv()
-    ensure_installed(("instructor",))
+    ensure_installed(("instructor", "plots"))
     ensure_torch()
     started = time.monotonic()
     code = run([venv_tool(VERIFY[0]), *VERIFY[1:]])

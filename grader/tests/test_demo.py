@@ -1,5 +1,6 @@
 """`kata demo`: trains, reports progress, ends with one JSON line, and names unfinished work."""
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -59,7 +60,8 @@ def test_ddpm2d_demo_ends_with_distances(tmp_path, kata_cli):
     assert any(line.startswith("step") for line in lines)  # progress while training
     metrics = json.loads(lines[-1])
     assert metrics["demo"] == "ddpm2d" and metrics["steps"] == 300
-    assert len(metrics["plots"]) == 2 and all(Path(p).is_file() for p in metrics["plots"])
+    plots = 2 if importlib.util.find_spec("matplotlib") else 0  # plots need the [plots] extra
+    assert len(metrics["plots"]) == plots and all(Path(p).is_file() for p in metrics["plots"])
     assert metrics["sample_distance"] >= 0 and metrics["baseline_distance"] > 0
     assert metrics["sample_distance"] < 1.0  # 300 steps: not the band, just not diverged
 
