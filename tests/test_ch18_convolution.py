@@ -16,6 +16,7 @@ CONFIGS = [  # (H, W, KH, KW, stride, padding)
     (8, 5, 3, 3, 3, 2),
     (5, 4, 1, 1, 2, 0),
     (4, 3, 4, 3, 1, 0),   # the kernel covers the whole image: one output pixel
+    (5, 9, 2, 3, 2, 1),   # wider than tall: the width's output size is the larger one
 ]
 
 
@@ -54,7 +55,8 @@ def dtype_of(value):
 @pytest.mark.exercise("18.1")
 def test_conv_output_size_counts_window_positions(kata, check):
     for n, k, stride, padding in [(32, 3, 1, 1), (32, 3, 2, 1), (7, 3, 2, 0), (8, 3, 3, 2),
-                                  (5, 5, 1, 0), (6, 1, 4, 0), (9, 4, 2, 3)]:
+                                  (5, 5, 1, 0), (6, 1, 4, 0), (9, 4, 2, 3),
+                                  (2, 3, 1, 1), (4, 6, 2, 1)]:  # kernels that fit only thanks to padding
         size = kata.conv_output_size(n, k, stride, padding)
         check.true(isinstance(size, (int, np.integer)) and not isinstance(size, bool),
                    f"conv_output_size({n}, {k}, {stride}, {padding}) should be an int",
