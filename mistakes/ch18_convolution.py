@@ -449,3 +449,22 @@ def groupnorm_backward_no_gamma(dout, cache):
 def groupnorm_backward_dgamma_times_gamma(dout, cache):
     dx, dgamma, dbeta = reference_gn_backward(dout, cache)
     return dx, dgamma * cache[2], dbeta
+
+
+@mistake("18.2", "np.pad(x, padding): pads the batch and channel axes too, not only H and W")
+def conv2d_forward_pad_every_axis(x, W, b, stride=1, padding=0):
+    x_pad = np.pad(x, padding)
+    windows = sliding_window_view(x_pad, W.shape[2:], axis=(2, 3))[:, :, ::stride, ::stride]
+    return correlate(windows[padding:x_pad.shape[0] - padding, :W.shape[1]], W, b), \
+        (x.shape, None, W, stride, padding)
+
+
+@mistake("18.8", "statistics over (C/G, H) of each group: the width axis left out")
+def groupnorm_forward_no_width(x, gamma, beta, groups, eps=1e-5):
+    B, C, H, W = x.shape
+    xg = x.reshape(B, groups, C // groups, H, W)
+    mean = xg.mean(axis=(2, 3), keepdims=True)
+    var = xg.var(axis=(2, 3), keepdims=True)
+    x_hat = ((xg - mean) / np.sqrt(var + eps)).reshape(x.shape)
+    inv_std = 1.0 / np.sqrt(xg.var(axis=(2, 3, 4), keepdims=True) + eps)
+    return gamma[:, None, None] * x_hat + beta[:, None, None], (x_hat, inv_std, gamma, groups)

@@ -336,3 +336,22 @@ def ddim_sample_skips_top(eps_model, shape, alpha_bar, n_steps, rng, dtype=np.fl
     for t, t_prev in zip(steps, list(steps[1:]) + [-1]):
         x = reference_ddim_step(x, int(t), int(t_prev), eps_model(x, np.full(shape[0], t)), alpha_bar)
     return x
+
+
+@mistake("21.6", "walks the sub-sequence upwards (0 -> T-1), starting from the cleanest step")
+def ddim_sample_ascending(eps_model, shape, alpha_bar, n_steps, rng, dtype=np.float64):
+    steps = ddim_timesteps(len(alpha_bar), n_steps)[::-1]
+    x = rng.standard_normal(shape).astype(dtype)
+    for t, t_prev in zip(steps, list(steps[1:]) + [-1]):
+        x = reference_ddim_step(x, int(t), int(t_prev), eps_model(x, np.full(shape[0], t)), alpha_bar)
+    return x
+
+
+@mistake("21.2", "the residual's sign flipped in the gradient (2 * (noise - eps_hat) / N): gradient ascent")
+def train_step_sign(model, optimizer, x0, alpha_bar, rng):
+    optimizer.zero_grad()
+    x_t, t, noise = reference_batch(x0, alpha_bar, rng)
+    residual = model.forward(x_t, t) - noise
+    model.backward(-2.0 * residual / residual.size)
+    optimizer.step()
+    return float(np.mean(residual ** 2))
