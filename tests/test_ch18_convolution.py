@@ -57,7 +57,12 @@ def test_conv_output_size_counts_window_positions(kata, check):
     for n, k, stride, padding in [(32, 3, 1, 1), (32, 3, 2, 1), (7, 3, 2, 0), (8, 3, 3, 2),
                                   (5, 5, 1, 0), (6, 1, 4, 0), (9, 4, 2, 3),
                                   (2, 3, 1, 1), (4, 6, 2, 1)]:  # kernels that fit only thanks to padding
-        size = kata.conv_output_size(n, k, stride, padding)
+        try:
+            size = kata.conv_output_size(n, k, stride, padding)
+        except ValueError as err:
+            check.fail(f"conv_output_size(n={n}, k={k}, stride={stride}, padding={padding}) raised "
+                       f"ValueError ({err}), yet the kernel fits the padded input ({n} + 2*{padding} >= {k})",
+                       "the fit test must count the padding on both sides: n + 2*padding < k")
         check.true(isinstance(size, (int, np.integer)) and not isinstance(size, bool),
                    f"conv_output_size({n}, {k}, {stride}, {padding}) should be an int",
                    f"it is {size!r}: use floor division //")
