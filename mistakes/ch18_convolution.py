@@ -468,3 +468,42 @@ def groupnorm_forward_no_width(x, gamma, beta, groups, eps=1e-5):
     x_hat = ((xg - mean) / np.sqrt(var + eps)).reshape(x.shape)
     inv_std = 1.0 / np.sqrt(xg.var(axis=(2, 3, 4), keepdims=True) + eps)
     return gamma[:, None, None] * x_hat + beta[:, None, None], (x_hat, inv_std, gamma, groups)
+
+
+@mistake("18.3", "dx_pad = np.zeros(...) without a dtype: float32 inputs give a float64 dx")
+def conv2d_backward_float64_dx(dout, cache):
+    dx, dW, db = reference_conv_backward(dout, cache)
+    dx_pad = np.zeros(dx.shape)
+    dx_pad += dx
+    return dx_pad, dW, db
+
+
+@mistake("18.5", "dx = np.zeros(...) then the f*f offsets added in: float32 in, float64 out")
+def upsample_nearest_backward_float64(dout, cache):
+    f = cache
+    B, C, Hf, Wf = dout.shape
+    dx = np.zeros((B, C, Hf // f, Wf // f))
+    for p in range(f):
+        for q in range(f):
+            dx += dout[:, :, p::f, q::f]
+    return dx
+
+
+@mistake("18.7", "dx = np.zeros(...) filled block offset by block offset: float32 in, float64 out")
+def avgpool2d_backward_float64(dout, cache):
+    k = cache
+    B, C, H, W = dout.shape
+    dx = np.zeros((B, C, H * k, W * k))
+    for p in range(k):
+        for q in range(k):
+            dx[:, :, p::k, q::k] = dout / (k * k)
+    return dx
+
+
+@mistake("18.9", "dgamma and dbeta accumulated into np.zeros(C): float32 in, float64 out")
+def groupnorm_backward_float64_params(dout, cache):
+    dx, dgamma, dbeta = reference_gn_backward(dout, cache)
+    acc_gamma, acc_beta = np.zeros(len(dgamma)), np.zeros(len(dbeta))
+    acc_gamma += dgamma
+    acc_beta += dbeta
+    return dx, acc_gamma, acc_beta

@@ -172,6 +172,18 @@ def test_conv2d_backward_gradcheck(kata, check, rng, config):
 
 
 @pytest.mark.exercise("18.3")
+def test_conv2d_backward_keeps_float32(kata, check, rng):
+    x, W, b = conv_inputs(rng, 6, 5, 3, 2)
+    dout = rng.normal(size=(2, 4, 3, 3))
+    grads32 = conv_grads(kata, *(a.astype(np.float32) for a in (x, W, b, dout)), 2, 1)
+    for name, value in zip(("dx", "dW", "db"), grads32):
+        check.true(dtype_of(value) == np.float32, f"conv2d_backward on float32 arrays should return a "
+                   f"float32 {name}", f"it returned {dtype_of(value)}: give np.zeros the dtype of dout")
+    check.close(grads32[1], dW_loop(x, dout, 3, 2, 2, 1), "dW of conv2d_backward in float32 vs float64 loops",
+                rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.exercise("18.3")
 def test_conv2d_module_accumulates(kata, check, rng):
     conv = kata.Conv2d(3, 4, (3, 2), np.random.default_rng(0), stride=2, padding=1)
     W, b = check.array(conv.W.data, "Conv2d.W.data"), check.array(conv.b.data, "Conv2d.b.data")
@@ -214,6 +226,16 @@ def test_upsample_nearest_backward(kata, check, rng):
 
 
 @pytest.mark.exercise("18.5")
+def test_upsample_nearest_backward_keeps_float32(kata, check, rng):
+    dout = rng.normal(size=(2, 3, 4, 6))
+    dx = kata.upsample_nearest_backward(dout.astype(np.float32), 2)
+    check.true(dtype_of(dx) == np.float32, "upsample_nearest_backward on a float32 dout should return "
+               f"float32, it returned {dtype_of(dx)}")
+    check.close(dx, dout.reshape(2, 3, 2, 2, 3, 2).sum(axis=(3, 5)),
+                "upsample_nearest_backward in float32 (block sums)", rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.exercise("18.5")
 def test_upsample_module(kata, check, rng):
     up, dout = kata.Upsample(2), rng.normal(size=(1, 2, 4, 6))
     check.shape(up.forward(rng.normal(size=(1, 2, 2, 3))), (1, 2, 4, 6), "Upsample(2).forward on (1, 2, 2, 3)")
@@ -251,6 +273,17 @@ def test_avgpool2d_backward(kata, check, rng):
     dx = kata.avgpool2d_backward(dout, kata.avgpool2d_forward(x, 3)[1])
     check.gradients(lambda x: kata.avgpool2d_forward(x, 3)[0], {"x": x}, {"x": dx}, dout,
                     "avgpool2d with k = 3 on (2, 3, 6, 9)")
+
+
+@pytest.mark.exercise("18.7")
+def test_avgpool2d_backward_keeps_float32(kata, check, rng):
+    dout = rng.normal(size=(2, 3, 2, 3))
+    dx = kata.avgpool2d_backward(dout.astype(np.float32), 3)
+    check.true(dtype_of(dx) == np.float32, "avgpool2d_backward on a float32 dout should return "
+               f"float32, it returned {dtype_of(dx)}")
+    check.close(dx, np.repeat(np.repeat(dout, 3, axis=2), 3, axis=3) / 9,
+                "avgpool2d_backward in float32 with k = 3 (dout / 9 on each pixel of its block)",
+                rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.exercise("18.7")
@@ -355,6 +388,19 @@ def test_groupnorm_dx_sums_to_zero_per_group(kata, check, rng):
     dx = check.array(gn_grads(kata, x, gamma, beta, 3, rng.normal(size=x.shape))[0], "dx")
     check.close(dx.reshape(2, 3, -1).sum(axis=-1), np.zeros((2, 3)),
                 "dx summed over each (example, group) of (2, 6, 3, 4) with 3 groups", atol=1e-10)
+
+
+@pytest.mark.exercise("18.9")
+def test_groupnorm_backward_keeps_float32(kata, check, rng):
+    x, gamma, beta = gn_sample(rng, (2, 4, 3, 3))
+    dout = rng.normal(size=x.shape)
+    grads64 = gn_grads(kata, x, gamma, beta, 2, dout)
+    grads32 = gn_grads(kata, *(a.astype(np.float32) for a in (x, gamma, beta)), 2, dout.astype(np.float32))
+    for name, g32, g64 in zip(("dx", "dgamma", "dbeta"), grads32, grads64):
+        check.true(dtype_of(g32) == np.float32, f"groupnorm_backward on float32 arrays should return a "
+                   f"float32 {name}", f"it returned {dtype_of(g32)}")
+        check.close(g32, check.array(g64, name), f"{name} of groupnorm_backward in float32 vs float64",
+                    rtol=1e-3, atol=1e-4)
 
 
 @pytest.mark.exercise("18.9")
