@@ -293,3 +293,16 @@ def predict_eps_from_x0_first_t(x_t, t, x0, alpha_bar):
 def predict_eps_from_x0_promotes(x_t, t, x0, alpha_bar):
     a = alpha_bar[np.asarray(t)].reshape((-1,) + (1,) * (x_t.ndim - 1))
     return (x_t - np.sqrt(a) * x0) / np.sqrt(1 - a)
+
+
+@mistake("19.2", "grid shifted by one: u = (t + 1) / T for t = 0..T (runs past u = 1)")
+def cosine_betas_shifted_grid(T, s=0.008, max_beta=0.999):
+    u = (np.arange(T + 1) + 1) / T
+    f = np.cos((u + s) / (1 + s) * np.pi / 2) ** 2
+    return np.minimum(1 - f[1:] / f[:-1], max_beta)
+
+
+@mistake("19.5", "t taken as a scalar: np.sqrt(alpha_bar[t]) * x0 broadcasts t over the LAST axis")
+def q_sample_last_axis(x0, t, noise, alpha_bar):
+    a = alpha_bar[np.asarray(t)].astype(x0.dtype)
+    return np.sqrt(a) * x0 + np.sqrt(1 - a) * noise

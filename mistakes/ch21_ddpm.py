@@ -355,3 +355,11 @@ def train_step_sign(model, optimizer, x0, alpha_bar, rng):
     model.backward(-2.0 * residual / residual.size)
     optimizer.step()
     return float(np.mean(residual ** 2))
+
+
+@mistake("21.5", "t_prev > 0 instead of >= 0: a step to t_prev = 0 is taken all the way to the data")
+def ddim_step_prev_zero_is_data(x_t, t, t_prev, eps_hat, alpha_bar):
+    ab_t = float(alpha_bar[t])
+    ab_prev = float(alpha_bar[t_prev]) if t_prev > 0 else 1.0
+    x0_hat = (x_t - math.sqrt(1 - ab_t) * eps_hat) / math.sqrt(ab_t)
+    return math.sqrt(ab_prev) * x0_hat + math.sqrt(1 - ab_prev) * eps_hat

@@ -339,11 +339,13 @@ def ddim_oracle(x, t, t_prev, eps, alpha_bar):
 def test_ddim_step_values(kata, check, rng):
     _, alpha_bar = random_schedule(rng)
     x, eps = rng.normal(size=(2, 3, 4))
-    for t, t_prev in ((11, 7), (6, 5)):
+    for t, t_prev in ((11, 7), (6, 5), (4, 0)):   # t_prev = 0 is the last real step, not the data
+        suspects = {"alpha_bar[t_prev - 1] is used (t off by one)": ddim_oracle(x, t, t_prev - 1, eps, alpha_bar)}
+        if t_prev == 0:
+            suspects = {"t_prev = 0 is treated as the data (alpha_bar_prev = 1): only t_prev = -1 is":
+                        ddim_oracle(x, t, -1, eps, alpha_bar)}
         check.close(kata.ddim_step(x, t, t_prev, eps, alpha_bar), ddim_oracle(x, t, t_prev, eps, alpha_bar),
-                    f"ddim_step from t = {t} to t_prev = {t_prev}",
-                    suspects={"alpha_bar[t_prev - 1] is used (t off by one)":
-                              ddim_oracle(x, t, t_prev - 1, eps, alpha_bar)})
+                    f"ddim_step from t = {t} to t_prev = {t_prev}", suspects=suspects)
 
 
 @pytest.mark.exercise("21.5")
