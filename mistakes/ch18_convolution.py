@@ -507,3 +507,10 @@ def groupnorm_backward_float64_params(dout, cache):
     acc_gamma += dgamma
     acc_beta += dbeta
     return dx, acc_gamma, acc_beta
+
+
+@mistake("18.6", "crops a remainder silently (floor mode) instead of refusing sizes not divisible by k")
+def avgpool2d_forward_crop(x, k=2):
+    B, C, H, W = x.shape
+    x = x[:, :, :H // k * k, :W // k * k]
+    return x.reshape(B, C, H // k, k, W // k, k).mean(axis=(3, 5)), k

@@ -262,6 +262,9 @@ def test_avgpool2d_forward(kata, check, rng):
     out32 = kata.avgpool2d_forward(x.astype(np.float32), 3)[0]
     check.true(dtype_of(out32) == np.float32, "avgpool2d_forward should keep float32",
                f"it returned {dtype_of(out32)}")
+    # the documented rule: H and W must be divisible by k (no silent cropping of a remainder)
+    check.raises(ValueError, lambda: kata.avgpool2d_forward(np.zeros((1, 2, 6, 7)), 2),
+                 "avgpool2d_forward(x: (1, 2, 6, 7), k=2) (7 is not divisible by 2)", mentions=("k=2",))
 
 
 @pytest.mark.exercise("18.7")
