@@ -291,3 +291,13 @@ def backward_skip_added_after_block(self, dout):
         demb = demb + d
     self.time.backward(demb)
     return self.conv_in.backward(dh)
+
+
+@mistake("20.1", "an odd dim padded with a zero column instead of refused")
+def timestep_embedding_pads_odd(t, dim, max_period=10000.0, dtype=np.float64):
+    half = dim // 2
+    args = np.asarray(t, dtype=np.float64)[:, None] * _freqs(2 * half, max_period)
+    emb = np.concatenate([np.sin(args), np.cos(args)], axis=1)
+    if dim % 2:
+        emb = np.concatenate([emb, np.zeros((len(emb), 1))], axis=1)
+    return emb.astype(dtype)

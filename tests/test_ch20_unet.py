@@ -120,6 +120,9 @@ def test_embedding_by_hand(kata, check):
     check.close(out, expected, "timestep_embedding([0, 1], dim=4): sin half first, then cos half",
                 suspects={"the cos half comes first (sin and cos swapped)":
                           [[1, 1, 0, 0], [np.cos(1), np.cos(0.01), np.sin(1), np.sin(0.01)]]})
+    check.raises(ValueError, lambda: kata.timestep_embedding(np.array([0, 1]), 5),
+                 "timestep_embedding(t, dim=5) (an odd dim cannot split into a sin half and a cos half)",
+                 mentions=("dim",))
 
 
 @pytest.mark.exercise("20.1")
