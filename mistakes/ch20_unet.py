@@ -301,3 +301,12 @@ def timestep_embedding_pads_odd(t, dim, max_period=10000.0, dtype=np.float64):
     if dim % 2:
         emb = np.concatenate([emb, np.zeros((len(emb), 1))], axis=1)
     return emb.astype(dtype)
+
+
+@mistake("20.3", "demb accumulated into np.zeros((B, E)): a float32 block returns a float64 demb")
+def backward_float64_demb(self, dout):
+    dh = self.norm2.backward(self.act2.backward(self.conv2.backward(dout)))
+    demb = np.zeros((dout.shape[0], self.time_proj.W.data.shape[0]))
+    demb += self.act_t.backward(self.time_proj.backward(dh.sum(axis=(2, 3))))
+    dx = self.norm1.backward(self.act1.backward(self.conv1.backward(dh)))
+    return dx + (dout if self.skip is None else self.skip.backward(dout)), demb

@@ -229,6 +229,21 @@ def test_resblock_backward_accumulates(kata, check, rng):
         check.close(twice[n], 2 * once[n], f"{n}.grad after two backward passes vs one (accumulate, never reset)")
 
 
+@pytest.mark.exercise("20.3")
+def test_resblock_backward_keeps_float32(kata, check, rng):
+    block, names = tiny_block(kata, rng, 2, 4)
+    x, emb, upstream = rng.normal(size=(2, 2, 3, 2)), rng.normal(size=(2, 3)), rng.normal(size=(2, 4, 3, 2))
+    block.forward(x, emb)
+    dx64, demb64 = block.backward(upstream)
+    kata.cast(block, np.float32)
+    block.forward(x.astype(np.float32), emb.astype(np.float32))
+    dx32, demb32 = block.backward(upstream.astype(np.float32))
+    for name, g32, g64 in (("dx", dx32, dx64), ("demb", demb32, demb64)):
+        check.true(np.asarray(g32).dtype == np.float32, f"a float32 ResBlock.backward returned {name} as "
+                   f"{np.asarray(g32).dtype}", "make every buffer with the incoming array's dtype")
+        check.close(g32, check.array(g64, name), f"{name} of a float32 ResBlock vs float64", rtol=1e-3, atol=1e-4)
+
+
 # ---------------------------------------------------------------- 20.4 UNet forward
 @pytest.mark.exercise("20.4")
 def test_unet_preserves_every_allowed_size(kata, check, rng):
