@@ -176,3 +176,138 @@ def predict_eps_from_x0_variance(x_t, t, x0, alpha_bar):
 def predict_eps_from_x0_off_by_one(x_t, t, x0, alpha_bar):
     a = alpha_bar[np.asarray(t) - 1]
     return (x_t - _per_example(np.sqrt(a), x_t) * x0) / _per_example(np.sqrt(1 - a), x_t)
+
+
+# --- adversarial review (chapters 18-21) ---
+@mistake("19.1", "drops beta_start: linspace over T + 1 points, first one removed")
+def linear_betas_drop_start(T, beta_start=1e-4, beta_end=0.02):
+    return np.linspace(beta_start, beta_end, T + 1)[1:]
+
+
+@mistake("19.1", "betas in float32")
+def linear_betas_float32(T, beta_start=1e-4, beta_end=0.02):
+    return np.linspace(beta_start, beta_end, T).astype(np.float32)
+
+
+@mistake("19.2", "grid u = t / (T - 1): the continuous time runs past 1")
+def cosine_betas_grid_t_minus_one(T, s=0.008, max_beta=0.999):
+    u = np.arange(T + 1) / max(T - 1, 1)
+    f = np.cos((u + s) / (1 + s) * np.pi / 2) ** 2
+    return np.minimum(1 - f[1:] / f[:-1], max_beta)
+
+
+@mistake("19.2", "max_beta ignored: always clipped at 0.999")
+def cosine_betas_fixed_clip(T, s=0.008, max_beta=0.999):
+    u = np.arange(T + 1) / T
+    f = np.cos((u + s) / (1 + s) * np.pi / 2) ** 2
+    return np.minimum(1 - f[1:] / f[:-1], 0.999)
+
+
+@mistake("19.2", "betas = 1 - alpha_bar(t + 1) (the product, not the ratio of consecutive values)")
+def cosine_betas_not_ratio(T, s=0.008, max_beta=0.999):
+    u = np.arange(T + 1) / T
+    f = np.cos((u + s) / (1 + s) * np.pi / 2) ** 2
+    return np.minimum(1 - f[1:] / f[0], max_beta)
+
+
+@mistake("19.2", "s added outside the division: (u / (1 + s) + s)")
+def cosine_betas_s_outside(T, s=0.008, max_beta=0.999):
+    u = np.arange(T + 1) / T
+    f = np.cos((u / (1 + s) + s) * np.pi / 2) ** 2
+    return np.minimum(1 - f[1:] / f[:-1], max_beta)
+
+
+@mistake("19.3", "np.roll for the running product: alpha_bar shifted by one, last entry wrapped to the front")
+def alphas_from_betas_rolled(betas):
+    alpha = 1.0 - np.asarray(betas, dtype=float)
+    return alpha, np.roll(np.cumprod(alpha), 1)
+
+
+@mistake("19.3", "alpha_bar as the total product (a scalar) instead of the running product")
+def alphas_from_betas_total(betas):
+    alpha = 1.0 - np.asarray(betas, dtype=float)
+    return alpha, np.full_like(alpha, np.prod(alpha))
+
+
+@mistake("19.4", "log-SNR returned instead of the SNR")
+def snr_log(alpha_bar):
+    return np.log(alpha_bar / (1.0 - alpha_bar))
+
+
+@mistake("19.5", "uses t[0] for the whole batch")
+def q_sample_first_t(x0, t, noise, alpha_bar):
+    a = alpha_bar[np.asarray(t)[0]]
+    return (np.sqrt(a) * x0 + np.sqrt(1 - a) * noise).astype(x0.dtype)
+
+
+@mistake("19.5", "t broadcast over the trailing axes by alpha_bar[t][:, None, None, None]: right only for images")
+def q_sample_images_only(x0, t, noise, alpha_bar):
+    a = alpha_bar[np.asarray(t)][:, None, None, None].astype(x0.dtype)
+    return np.sqrt(a) * x0 + np.sqrt(1 - a) * noise
+
+
+@mistake("19.6", "alpha_bar_prev made with np.roll: alpha_bar_prev[0] = alpha_bar[T-1], not 1")
+def posterior_mean_coefs_roll(betas, alpha_bar):
+    prev = np.roll(alpha_bar, 1)
+    return np.sqrt(prev) * betas / (1 - alpha_bar), np.sqrt(1 - betas) * (1 - prev) / (1 - alpha_bar)
+
+
+@mistake("19.6", "coef_x0 uses sqrt(alpha_bar) (step t) instead of sqrt(alpha_bar_prev)")
+def posterior_mean_coefs_ab_t(betas, alpha_bar):
+    prev = np.concatenate([[1.0], alpha_bar[:-1]])
+    return np.sqrt(alpha_bar) * betas / (1 - alpha_bar), np.sqrt(1 - betas) * (1 - prev) / (1 - alpha_bar)
+
+
+@mistake("19.7", "alpha_bar_prev made with np.roll: beta_tilde[0] is not 0")
+def posterior_variance_roll(betas, alpha_bar):
+    return betas * (1 - np.roll(alpha_bar, 1)) / (1 - alpha_bar)
+
+
+@mistake("19.7", "beta_tilde[0] replaced by beta_tilde[1] (the 'clipped' log-variance trick)")
+def posterior_variance_clipped(betas, alpha_bar):
+    prev = np.concatenate([[1.0], alpha_bar[:-1]])
+    beta_tilde = betas * (1 - prev) / (1 - alpha_bar)
+    beta_tilde[0] = beta_tilde[1]
+    return beta_tilde
+
+
+@mistake("19.8", "alpha_bar[t][:, None]: broadcasts right only for 2-D x_t")
+def predict_x0_from_eps_2d_only(x_t, t, eps, alpha_bar):
+    a = alpha_bar[np.asarray(t)][:, None].astype(x_t.dtype)
+    return (x_t - np.sqrt(1 - a) * eps) / np.sqrt(a)
+
+
+@mistake("19.8", "square roots swapped: (x_t - sqrt(alpha_bar) eps) / sqrt(1 - alpha_bar)")
+def predict_x0_from_eps_swapped(x_t, t, eps, alpha_bar):
+    a = _per_example(alpha_bar[np.asarray(t)], x_t)
+    return (x_t - np.sqrt(a) * eps) / np.sqrt(1 - a)
+
+
+@mistake("19.9", "uses t[0] for the whole batch")
+def predict_eps_from_x0_first_t(x_t, t, x0, alpha_bar):
+    a = alpha_bar[np.asarray(t)[0]]
+    return ((x_t - np.sqrt(a) * x0) / np.sqrt(1 - a)).astype(x_t.dtype)
+
+
+@mistake("19.9", "float64 coefficients promote float32 data to float64")
+def predict_eps_from_x0_promotes(x_t, t, x0, alpha_bar):
+    a = alpha_bar[np.asarray(t)].reshape((-1,) + (1,) * (x_t.ndim - 1))
+    return (x_t - np.sqrt(a) * x0) / np.sqrt(1 - a)
+
+
+@mistake("19.2", "grid shifted by one: u = (t + 1) / T for t = 0..T (runs past u = 1)")
+def cosine_betas_shifted_grid(T, s=0.008, max_beta=0.999):
+    u = (np.arange(T + 1) + 1) / T
+    f = np.cos((u + s) / (1 + s) * np.pi / 2) ** 2
+    return np.minimum(1 - f[1:] / f[:-1], max_beta)
+
+
+@mistake("19.5", "t taken as a scalar: np.sqrt(alpha_bar[t]) * x0 broadcasts t over the LAST axis")
+def q_sample_last_axis(x0, t, noise, alpha_bar):
+    a = alpha_bar[np.asarray(t)].astype(x0.dtype)
+    return np.sqrt(a) * x0 + np.sqrt(1 - a) * noise
+
+
+@mistake("19.1", "no check on T: linear_betas(0) returns an empty schedule")
+def linear_betas_unchecked(T, beta_start=1e-4, beta_end=0.02):
+    return np.linspace(beta_start, beta_end, T)

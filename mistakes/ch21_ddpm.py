@@ -191,3 +191,175 @@ def ddim_sample_own_steps(eps_model, shape, alpha_bar, n_steps, rng, dtype=np.fl
     for t, t_prev in zip(steps, list(steps[1:]) + [-1]):
         x = reference_ddim_step(x, int(t), int(t_prev), eps_model(x, np.full(shape[0], t)), alpha_bar)
     return x
+
+
+# --- adversarial review (chapters 18-21) ---
+@mistake("21.1", "one noise image shared by the whole batch (drawn with shape x0.shape[1:])")
+def sample_training_batch_shared_noise(x0, alpha_bar, rng):
+    t = rng.integers(0, len(alpha_bar), size=x0.shape[0])
+    noise = np.broadcast_to(rng.standard_normal(x0.shape[1:]), x0.shape).astype(x0.dtype)
+    return q_sample(x0, t, noise, alpha_bar), t, noise
+
+
+@mistake("21.1", "t drawn from 0..T-2: rng.integers(0, T - 1) excludes the noisiest step")
+def sample_training_batch_no_last(x0, alpha_bar, rng):
+    t = rng.integers(0, len(alpha_bar) - 1, size=x0.shape[0])
+    noise = rng.standard_normal(x0.shape).astype(x0.dtype)
+    return q_sample(x0, t, noise, alpha_bar), t, noise
+
+
+@mistake("21.1", "one t for the whole batch")
+def sample_training_batch_one_t(x0, alpha_bar, rng):
+    t = np.full(x0.shape[0], rng.integers(0, len(alpha_bar)))
+    noise = rng.standard_normal(x0.shape).astype(x0.dtype)
+    return q_sample(x0, t, noise, alpha_bar), t, noise
+
+
+@mistake("21.2", "loss averaged per example (sum over each example's entries, mean over the batch)")
+def train_step_per_example(model, optimizer, x0, alpha_bar, rng):
+    optimizer.zero_grad()
+    x_t, t, noise = reference_batch(x0, alpha_bar, rng)
+    residual = model.forward(x_t, t) - noise
+    model.backward(2.0 * residual / residual.shape[0])
+    optimizer.step()
+    return float(np.mean(np.sum(residual.reshape(len(residual), -1) ** 2, axis=1)))
+
+
+@mistake("21.2", "returns the loss after the update (a second forward pass)")
+def train_step_loss_after(model, optimizer, x0, alpha_bar, rng):
+    optimizer.zero_grad()
+    x_t, t, noise = reference_batch(x0, alpha_bar, rng)
+    residual = model.forward(x_t, t) - noise
+    model.backward(2.0 * residual / residual.size)
+    optimizer.step()
+    return float(np.mean((model.forward(x_t, t) - noise) ** 2))
+
+
+@mistake("21.2", "gradient without the factor 2: residual / N")
+def train_step_no_two(model, optimizer, x0, alpha_bar, rng):
+    optimizer.zero_grad()
+    x_t, t, noise = reference_batch(x0, alpha_bar, rng)
+    residual = model.forward(x_t, t) - noise
+    model.backward(residual / residual.size)
+    optimizer.step()
+    return float(np.mean(residual ** 2))
+
+
+@mistake("21.3", "sqrt(alpha_bar[t]) in the mean's denominator instead of sqrt(alpha[t])")
+def ddpm_step_alpha_bar_denominator(x_t, t, eps_hat, betas, alpha_bar, z, variance="beta"):
+    beta_t, ab_t = float(betas[t]), float(alpha_bar[t])
+    mean = (x_t - beta_t / math.sqrt(1 - ab_t) * eps_hat) / math.sqrt(ab_t)
+    var = beta_t if variance == "beta" else float(posterior_variance(betas, alpha_bar)[t])
+    return mean if t == 0 else mean + math.sqrt(var) * z
+
+
+@mistake("21.3", "noise scaled by the variance, not the standard deviation")
+def ddpm_step_var_not_std(x_t, t, eps_hat, betas, alpha_bar, z, variance="beta"):
+    beta_t, ab_t = float(betas[t]), float(alpha_bar[t])
+    mean = (x_t - beta_t / math.sqrt(1 - ab_t) * eps_hat) / math.sqrt(1 - beta_t)
+    var = beta_t if variance == "beta" else float(posterior_variance(betas, alpha_bar)[t])
+    return mean if t == 0 else mean + var * z
+
+
+@mistake("21.4", "the variance argument is not passed on: every step uses beta")
+def ddpm_sample_ignores_variance(eps_model, shape, betas, rng, variance="beta", dtype=np.float64):
+    alpha_bar = np.cumprod(1 - betas)
+    x = rng.standard_normal(shape).astype(dtype)
+    for t in range(len(betas) - 1, -1, -1):
+        eps_hat = eps_model(x, np.full(shape[0], t))
+        z = rng.standard_normal(shape).astype(dtype)
+        x = reference_ddpm_step(x, t, eps_hat, betas, alpha_bar, z)
+    return x
+
+
+@mistake("21.4", "z drawn with shape[1:]: one noise vector shared by the whole batch at each step")
+def ddpm_sample_shared_z(eps_model, shape, betas, rng, variance="beta", dtype=np.float64):
+    alpha_bar = np.cumprod(1 - betas)
+    x = rng.standard_normal(shape).astype(dtype)
+    for t in range(len(betas) - 1, -1, -1):
+        eps_hat = eps_model(x, np.full(shape[0], t))
+        z = np.broadcast_to(rng.standard_normal(shape[1:]), shape).astype(dtype)
+        x = reference_ddpm_step(x, t, eps_hat, betas, alpha_bar, z, variance)
+    return x
+
+
+@mistake("21.4", "z drawn before the model is called and the start x drawn last: the draws come in another order")
+def ddpm_sample_draw_order(eps_model, shape, betas, rng, variance="beta", dtype=np.float64):
+    alpha_bar = np.cumprod(1 - betas)
+    zs = [rng.standard_normal(shape).astype(dtype) for _ in betas]
+    x = rng.standard_normal(shape).astype(dtype)
+    for t in range(len(betas) - 1, -1, -1):
+        x = reference_ddpm_step(x, t, eps_model(x, np.full(shape[0], t)), betas, alpha_bar, zs[t], variance)
+    return x
+
+
+@mistake("21.5", "x0_hat skipped: x_s = sqrt(ab_prev / ab_t) * x_t (eps term dropped)")
+def ddim_step_no_eps(x_t, t, t_prev, eps_hat, alpha_bar):
+    ab_t = float(alpha_bar[t])
+    ab_prev = float(alpha_bar[t_prev]) if t_prev >= 0 else 1.0
+    return math.sqrt(ab_prev / ab_t) * x_t
+
+
+@mistake("21.5", "the eps term uses sqrt(1 - alpha_bar[t]) (the current step) instead of step t_prev's")
+def ddim_step_eps_coef_t(x_t, t, t_prev, eps_hat, alpha_bar):
+    ab_t = float(alpha_bar[t])
+    ab_prev = float(alpha_bar[t_prev]) if t_prev >= 0 else 1.0
+    x0_hat = (x_t - math.sqrt(1 - ab_t) * eps_hat) / math.sqrt(ab_t)
+    return math.sqrt(ab_prev) * x0_hat + math.sqrt(1 - ab_t) * eps_hat
+
+
+@mistake("21.6", "the last step goes to t_prev = 0 instead of -1 (stops at alpha_bar[0], not the data)")
+def ddim_sample_ends_at_zero(eps_model, shape, alpha_bar, n_steps, rng, dtype=np.float64):
+    steps = ddim_timesteps(len(alpha_bar), n_steps)
+    x = rng.standard_normal(shape).astype(dtype)
+    for t, t_prev in zip(steps, list(steps[1:]) + [0]):
+        if t == t_prev:
+            continue
+        x = reference_ddim_step(x, int(t), int(t_prev), eps_model(x, np.full(shape[0], t)), alpha_bar)
+    return x
+
+
+@mistake("21.6", "sub-sequence by floor (astype(int)) instead of rounding: 19 -> 12 -> 6 -> 0")
+def ddim_sample_floor_steps(eps_model, shape, alpha_bar, n_steps, rng, dtype=np.float64):
+    steps = np.linspace(len(alpha_bar) - 1, 0, n_steps).astype(np.int64)
+    x = rng.standard_normal(shape).astype(dtype)
+    for t, t_prev in zip(steps, list(steps[1:]) + [-1]):
+        x = reference_ddim_step(x, int(t), int(t_prev), eps_model(x, np.full(shape[0], t)), alpha_bar)
+    return x
+
+
+@mistake("21.6", "sub-sequence from linspace(T, 0, n_steps + 1)[1:]: never starts at t = T-1")
+def ddim_sample_skips_top(eps_model, shape, alpha_bar, n_steps, rng, dtype=np.float64):
+    T = len(alpha_bar)
+    steps = np.round(np.linspace(T, 0, n_steps + 1)[1:]).astype(np.int64)
+    x = rng.standard_normal(shape).astype(dtype)
+    for t, t_prev in zip(steps, list(steps[1:]) + [-1]):
+        x = reference_ddim_step(x, int(t), int(t_prev), eps_model(x, np.full(shape[0], t)), alpha_bar)
+    return x
+
+
+@mistake("21.6", "walks the sub-sequence upwards (0 -> T-1), starting from the cleanest step")
+def ddim_sample_ascending(eps_model, shape, alpha_bar, n_steps, rng, dtype=np.float64):
+    steps = ddim_timesteps(len(alpha_bar), n_steps)[::-1]
+    x = rng.standard_normal(shape).astype(dtype)
+    for t, t_prev in zip(steps, list(steps[1:]) + [-1]):
+        x = reference_ddim_step(x, int(t), int(t_prev), eps_model(x, np.full(shape[0], t)), alpha_bar)
+    return x
+
+
+@mistake("21.2", "the residual's sign flipped in the gradient (2 * (noise - eps_hat) / N): gradient ascent")
+def train_step_sign(model, optimizer, x0, alpha_bar, rng):
+    optimizer.zero_grad()
+    x_t, t, noise = reference_batch(x0, alpha_bar, rng)
+    residual = model.forward(x_t, t) - noise
+    model.backward(-2.0 * residual / residual.size)
+    optimizer.step()
+    return float(np.mean(residual ** 2))
+
+
+@mistake("21.5", "t_prev > 0 instead of >= 0: a step to t_prev = 0 is taken all the way to the data")
+def ddim_step_prev_zero_is_data(x_t, t, t_prev, eps_hat, alpha_bar):
+    ab_t = float(alpha_bar[t])
+    ab_prev = float(alpha_bar[t_prev]) if t_prev > 0 else 1.0
+    x0_hat = (x_t - math.sqrt(1 - ab_t) * eps_hat) / math.sqrt(ab_t)
+    return math.sqrt(ab_prev) * x0_hat + math.sqrt(1 - ab_prev) * eps_hat

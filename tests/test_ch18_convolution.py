@@ -16,6 +16,7 @@ CONFIGS = [  # (H, W, KH, KW, stride, padding)
     (8, 5, 3, 3, 3, 2),
     (5, 4, 1, 1, 2, 0),
     (4, 3, 4, 3, 1, 0),   # the kernel covers the whole image: one output pixel
+    (5, 9, 2, 3, 2, 1),   # wider than tall: the width's output size is the larger one
 ]
 
 
@@ -54,8 +55,14 @@ def dtype_of(value):
 @pytest.mark.exercise("18.1")
 def test_conv_output_size_counts_window_positions(kata, check):
     for n, k, stride, padding in [(32, 3, 1, 1), (32, 3, 2, 1), (7, 3, 2, 0), (8, 3, 3, 2),
-                                  (5, 5, 1, 0), (6, 1, 4, 0), (9, 4, 2, 3)]:
-        size = kata.conv_output_size(n, k, stride, padding)
+                                  (5, 5, 1, 0), (6, 1, 4, 0), (9, 4, 2, 3),
+                                  (2, 3, 1, 1), (4, 6, 2, 1)]:  # kernels that fit only thanks to padding
+        try:
+            size = kata.conv_output_size(n, k, stride, padding)
+        except ValueError as err:
+            check.fail(f"conv_output_size(n={n}, k={k}, stride={stride}, padding={padding}) raised "
+                       f"ValueError ({err}), yet the kernel fits the padded input ({n} + 2*{padding} >= {k})",
+                       "the fit test must count the padding on both sides: n + 2*padding < k")
         check.true(isinstance(size, (int, np.integer)) and not isinstance(size, bool),
                    f"conv_output_size({n}, {k}, {stride}, {padding}) should be an int",
                    f"it is {size!r}: use floor division //")
@@ -165,6 +172,18 @@ def test_conv2d_backward_gradcheck(kata, check, rng, config):
 
 
 @pytest.mark.exercise("18.3")
+def test_conv2d_backward_keeps_float32(kata, check, rng):
+    x, W, b = conv_inputs(rng, 6, 5, 3, 2)
+    dout = rng.normal(size=(2, 4, 3, 3))
+    grads32 = conv_grads(kata, *(a.astype(np.float32) for a in (x, W, b, dout)), 2, 1)
+    for name, value in zip(("dx", "dW", "db"), grads32):
+        check.true(dtype_of(value) == np.float32, f"conv2d_backward on float32 arrays should return a "
+                   f"float32 {name}", f"it returned {dtype_of(value)}: give np.zeros the dtype of dout")
+    check.close(grads32[1], dW_loop(x, dout, 3, 2, 2, 1), "dW of conv2d_backward in float32 vs float64 loops",
+                rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.exercise("18.3")
 def test_conv2d_module_accumulates(kata, check, rng):
     conv = kata.Conv2d(3, 4, (3, 2), np.random.default_rng(0), stride=2, padding=1)
     W, b = check.array(conv.W.data, "Conv2d.W.data"), check.array(conv.b.data, "Conv2d.b.data")
@@ -207,6 +226,16 @@ def test_upsample_nearest_backward(kata, check, rng):
 
 
 @pytest.mark.exercise("18.5")
+def test_upsample_nearest_backward_keeps_float32(kata, check, rng):
+    dout = rng.normal(size=(2, 3, 4, 6))
+    dx = kata.upsample_nearest_backward(dout.astype(np.float32), 2)
+    check.true(dtype_of(dx) == np.float32, "upsample_nearest_backward on a float32 dout should return "
+               f"float32, it returned {dtype_of(dx)}")
+    check.close(dx, dout.reshape(2, 3, 2, 2, 3, 2).sum(axis=(3, 5)),
+                "upsample_nearest_backward in float32 (block sums)", rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.exercise("18.5")
 def test_upsample_module(kata, check, rng):
     up, dout = kata.Upsample(2), rng.normal(size=(1, 2, 4, 6))
     check.shape(up.forward(rng.normal(size=(1, 2, 2, 3))), (1, 2, 4, 6), "Upsample(2).forward on (1, 2, 2, 3)")
@@ -233,6 +262,9 @@ def test_avgpool2d_forward(kata, check, rng):
     out32 = kata.avgpool2d_forward(x.astype(np.float32), 3)[0]
     check.true(dtype_of(out32) == np.float32, "avgpool2d_forward should keep float32",
                f"it returned {dtype_of(out32)}")
+    # the documented rule: H and W must be divisible by k (no silent cropping of a remainder)
+    check.raises(ValueError, lambda: kata.avgpool2d_forward(np.zeros((1, 2, 6, 7)), 2),
+                 "avgpool2d_forward(x: (1, 2, 6, 7), k=2) (7 is not divisible by 2)", mentions=("k=2",))
 
 
 @pytest.mark.exercise("18.7")
@@ -244,6 +276,17 @@ def test_avgpool2d_backward(kata, check, rng):
     dx = kata.avgpool2d_backward(dout, kata.avgpool2d_forward(x, 3)[1])
     check.gradients(lambda x: kata.avgpool2d_forward(x, 3)[0], {"x": x}, {"x": dx}, dout,
                     "avgpool2d with k = 3 on (2, 3, 6, 9)")
+
+
+@pytest.mark.exercise("18.7")
+def test_avgpool2d_backward_keeps_float32(kata, check, rng):
+    dout = rng.normal(size=(2, 3, 2, 3))
+    dx = kata.avgpool2d_backward(dout.astype(np.float32), 3)
+    check.true(dtype_of(dx) == np.float32, "avgpool2d_backward on a float32 dout should return "
+               f"float32, it returned {dtype_of(dx)}")
+    check.close(dx, np.repeat(np.repeat(dout, 3, axis=2), 3, axis=3) / 9,
+                "avgpool2d_backward in float32 with k = 3 (dout / 9 on each pixel of its block)",
+                rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.exercise("18.7")
@@ -348,6 +391,19 @@ def test_groupnorm_dx_sums_to_zero_per_group(kata, check, rng):
     dx = check.array(gn_grads(kata, x, gamma, beta, 3, rng.normal(size=x.shape))[0], "dx")
     check.close(dx.reshape(2, 3, -1).sum(axis=-1), np.zeros((2, 3)),
                 "dx summed over each (example, group) of (2, 6, 3, 4) with 3 groups", atol=1e-10)
+
+
+@pytest.mark.exercise("18.9")
+def test_groupnorm_backward_keeps_float32(kata, check, rng):
+    x, gamma, beta = gn_sample(rng, (2, 4, 3, 3))
+    dout = rng.normal(size=x.shape)
+    grads64 = gn_grads(kata, x, gamma, beta, 2, dout)
+    grads32 = gn_grads(kata, *(a.astype(np.float32) for a in (x, gamma, beta)), 2, dout.astype(np.float32))
+    for name, g32, g64 in zip(("dx", "dgamma", "dbeta"), grads32, grads64):
+        check.true(dtype_of(g32) == np.float32, f"groupnorm_backward on float32 arrays should return a "
+                   f"float32 {name}", f"it returned {dtype_of(g32)}")
+        check.close(g32, check.array(g64, name), f"{name} of groupnorm_backward in float32 vs float64",
+                    rtol=1e-3, atol=1e-4)
 
 
 @pytest.mark.exercise("18.9")

@@ -45,6 +45,8 @@ def dtype_of(value):
 def test_linear_betas_by_hand(kata, check):
     check.close(kata.linear_betas(5, 0.1, 0.5), [0.1, 0.2, 0.3, 0.4, 0.5],
                 "linear_betas(5, 0.1, 0.5) (both ends included)")
+    check.raises(ValueError, lambda: kata.linear_betas(0), "linear_betas(0) (no diffusion step at all)",
+                 mentions=("T",))
 
 
 @pytest.mark.exercise("19.1")

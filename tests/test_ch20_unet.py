@@ -120,6 +120,9 @@ def test_embedding_by_hand(kata, check):
     check.close(out, expected, "timestep_embedding([0, 1], dim=4): sin half first, then cos half",
                 suspects={"the cos half comes first (sin and cos swapped)":
                           [[1, 1, 0, 0], [np.cos(1), np.cos(0.01), np.sin(1), np.sin(0.01)]]})
+    check.raises(ValueError, lambda: kata.timestep_embedding(np.array([0, 1]), 5),
+                 "timestep_embedding(t, dim=5) (an odd dim cannot split into a sin half and a cos half)",
+                 mentions=("dim",))
 
 
 @pytest.mark.exercise("20.1")
@@ -224,6 +227,21 @@ def test_resblock_backward_accumulates(kata, check, rng):
     twice = grads(block, names)
     for n in ("conv1.W", "time_proj.b", "skip.W"):
         check.close(twice[n], 2 * once[n], f"{n}.grad after two backward passes vs one (accumulate, never reset)")
+
+
+@pytest.mark.exercise("20.3")
+def test_resblock_backward_keeps_float32(kata, check, rng):
+    block, names = tiny_block(kata, rng, 2, 4)
+    x, emb, upstream = rng.normal(size=(2, 2, 3, 2)), rng.normal(size=(2, 3)), rng.normal(size=(2, 4, 3, 2))
+    block.forward(x, emb)
+    dx64, demb64 = block.backward(upstream)
+    kata.cast(block, np.float32)
+    block.forward(x.astype(np.float32), emb.astype(np.float32))
+    dx32, demb32 = block.backward(upstream.astype(np.float32))
+    for name, g32, g64 in (("dx", dx32, dx64), ("demb", demb32, demb64)):
+        check.true(np.asarray(g32).dtype == np.float32, f"a float32 ResBlock.backward returned {name} as "
+                   f"{np.asarray(g32).dtype}", "make every buffer with the incoming array's dtype")
+        check.close(g32, check.array(g64, name), f"{name} of a float32 ResBlock vs float64", rtol=1e-3, atol=1e-4)
 
 
 # ---------------------------------------------------------------- 20.4 UNet forward

@@ -295,6 +295,29 @@ def test_ddpm_sample_of_a_point_mass_ends_on_the_point(kata, check, rng):
                 "[0.5, -1, 2] (the final step, t = 0, adds no noise)", rtol=1e-7, atol=1e-7)
 
 
+def ddpm_replay(eps_model, shape, betas, alpha_bar, seed, variance):
+    """Algorithm 2 with the documented draws: x first, then one z per step, after eps_model."""
+    replay = np.random.default_rng(seed)
+    x = replay.standard_normal(shape)
+    for t in range(len(betas) - 1, -1, -1):
+        eps = eps_model(x, np.full(shape[0], t))
+        x = step_oracle(x, t, eps, betas, alpha_bar, replay.standard_normal(shape), variance)
+    return x
+
+
+@pytest.mark.exercise("21.4")
+def test_ddpm_sample_follows_its_documented_draws(kata, check, rng):
+    betas, alpha_bar = random_schedule(rng)                 # T = 12, large uneven betas
+    eps_model = mixture_oracle([0.5, -1.0], [0.3, 0.6], [0.4, 0.6], alpha_bar)
+    runs = {v: ddpm_replay(eps_model, (5, 1), betas, alpha_bar, 4, v) for v in ("beta", "beta_tilde")}
+    for variance, other in (("beta", "beta_tilde"), ("beta_tilde", "beta")):
+        out = kata.ddpm_sample(eps_model, (5, 1), betas, np.random.default_rng(4), variance=variance)
+        check.close(out, runs[variance], f"ddpm_sample(..., variance={variance!r}) with T = 12 vs replaying "
+                    "its documented draws (x = rng.standard_normal(shape); then for t = T-1 .. 0: "
+                    "eps_model(x, t), z = rng.standard_normal(shape), ddpm_step)",
+                    suspects={f"the variance argument does not reach ddpm_step ({other} is used)": runs[other]})
+
+
 @pytest.mark.exercise("21.4")
 def test_ddpm_sample_keeps_float32(kata, check, rng):
     betas = np.linspace(1e-3, 0.2, 30)
@@ -316,11 +339,13 @@ def ddim_oracle(x, t, t_prev, eps, alpha_bar):
 def test_ddim_step_values(kata, check, rng):
     _, alpha_bar = random_schedule(rng)
     x, eps = rng.normal(size=(2, 3, 4))
-    for t, t_prev in ((11, 7), (6, 5)):
+    for t, t_prev in ((11, 7), (6, 5), (4, 0)):   # t_prev = 0 is the last real step, not the data
+        suspects = {"alpha_bar[t_prev - 1] is used (t off by one)": ddim_oracle(x, t, t_prev - 1, eps, alpha_bar)}
+        if t_prev == 0:
+            suspects = {"t_prev = 0 is treated as the data (alpha_bar_prev = 1): only t_prev = -1 is":
+                        ddim_oracle(x, t, -1, eps, alpha_bar)}
         check.close(kata.ddim_step(x, t, t_prev, eps, alpha_bar), ddim_oracle(x, t, t_prev, eps, alpha_bar),
-                    f"ddim_step from t = {t} to t_prev = {t_prev}",
-                    suspects={"alpha_bar[t_prev - 1] is used (t off by one)":
-                              ddim_oracle(x, t, t_prev - 1, eps, alpha_bar)})
+                    f"ddim_step from t = {t} to t_prev = {t_prev}", suspects=suspects)
 
 
 @pytest.mark.exercise("21.5")
