@@ -19,6 +19,9 @@ Folder map (one concept per module):
 - ``batch``        ``kata grade``: many students, parallel, resumable
 - ``progressbar``  progress display
 - ``release``      ``kata release``: the student release
+- ``handout``      what a hand-out's manifest holds: its chapters only, hints capped
+- ``student_readme`` the README written into a student release
+- ``constraints.txt`` the exact versions grading was tested with (Gradescope, Classroom, CI)
 - ``gradescope``   ``kata gradescope``: the autograder bundle and its ``run_autograder``
 - ``classroom``    ``kata classroom``: the GitHub Classroom workflow
 - ``selection``    which exercises a command covers (``--only``)
