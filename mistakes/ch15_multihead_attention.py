@@ -140,3 +140,26 @@ def backward_returns_dout(self, dout):
         param = getattr(self, name)
         param.grad = param.grad + grad
     return dout
+
+
+# --- adversarial review (chapters 13-17) ---
+@mistake("15.1", "reshape of one sequence (T, H, Dh) with a batch axis added: right only when B == 1")
+def split_heads_batch_one(x, n_heads):
+    B, T, C = x.shape
+    return x.reshape(B * T, n_heads, C // n_heads).transpose(1, 0, 2).reshape(B, n_heads, T, C // n_heads)
+
+
+@mistake("15.3", "the mask is expanded with mask[None, None]: right for a (T, T) mask, not for (B, 1, 1, T)")
+def mha_forward_mask_2d_only(x, params, n_heads, mask=None):
+    if mask is not None:
+        mask = mask[None, None]  # (1, 1, T, T) for a causal mask; 6-D for a padding mask
+    return reference_forward(x, params, n_heads, mask)
+
+
+@mistake("15.4", "dWo from merged.reshape(C, -1) (a reshape, not a transpose, of the rows)")
+def mha_backward_reshape_not_transpose(dout, cache):
+    dx, grads = reference_backward(dout, cache)
+    x, params, n_heads, attn_cache, merged = cache
+    C = x.shape[-1]
+    grads["Wo"] = merged.reshape(C, -1) @ dout.reshape(-1, C)
+    return dx, grads

@@ -142,3 +142,22 @@ def backward_no_layernorm(self, dout):
     dh = dout + self.ffn.backward(self.drop2.backward(dout))
     self.ln2.backward(dout)
     return dh + self.attn.backward(self.drop1.backward(dh))
+
+
+# --- adversarial review (chapters 13-17) ---
+@mistake("16.3", "dropout on the whole residual stream: h = drop1(x + attn(ln1(x)))")
+def forward_dropout_on_stream(self, x, mask=None):
+    h = self.drop1.forward(x + self.attn.forward(self.ln1.forward(x), mask))
+    return self.drop2.forward(h + self.ffn.forward(self.ln2.forward(h)))
+
+
+@mistake("16.3", "dropout on the sublayer's input instead of its output: attn(drop1(ln1(x)))")
+def forward_dropout_on_input(self, x, mask=None):
+    h = x + self.attn.forward(self.drop1.forward(self.ln1.forward(x)), mask)
+    return h + self.ffn.forward(self.drop2.forward(self.ln2.forward(h)))
+
+
+@mistake("16.4", "dropout mask redrawn in backward (drop.forward on the gradient)")
+def backward_redrawn_dropout(self, dout):
+    dh = dout + self.ln2.backward(self.ffn.backward(self.drop2.forward(dout)))
+    return dh + self.ln1.backward(self.attn.backward(self.drop1.forward(dh)))
