@@ -188,6 +188,18 @@ def test_clip_is_global_not_per_array(kata, check, rng):
     check.close(small[1], grads[1], "a gradient whose global norm is under max_norm (unchanged)")
 
 
+@pytest.mark.exercise("17.3")
+def test_clip_keeps_float32(kata, check, rng):
+    grads = [rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=5).astype(np.float32)]
+    total = math.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in grads))
+    clipped, _ = kata.clip_grad_norm(grads, 0.5 * total)
+    dtypes = [str(np.asarray(g).dtype) for g in clipped]
+    check.true(dtypes == ["float32", "float32"], f"clip_grad_norm turned float32 gradients into {dtypes}",
+               "multiply by a Python float (float(...)): a NumPy float64 scale promotes float32 arrays")
+    check.close(clipped[0], grads[0] * (0.5 * total / (total + 1e-6)), "float32 gradient 0 clipped to half "
+                "its global norm", rtol=1e-6, atol=1e-7)
+
+
 # ---------------------------------------------------------------- 17.4 schedule
 @pytest.mark.exercise("17.4")
 def test_schedule_by_hand(kata, check):
@@ -281,6 +293,23 @@ def test_gpt_backward_gradcheck(kata, check, rng, tied):
 
 
 @pytest.mark.exercise("17.6")
+@pytest.mark.parametrize("tied", [False, True])
+def test_gpt_backward_accumulates(kata, check, rng, tied):
+    model, _ = make_gpt(kata, seed=12, n_layers=1, tied=tied)
+    ids, dlogits = rng.integers(0, V, size=(2, 3)), rng.normal(size=(2, 3, V))
+    head = "tok_emb.W" if tied else "W_head"
+    model.forward(ids)
+    model.zero_grad()
+    model.backward(dlogits)
+    once = np.array(get(model, head).grad, dtype=np.float64)
+    model.forward(ids)
+    model.backward(dlogits)
+    check.close(get(model, head).grad, 2 * once, f"{head}.grad after two identical backward passes "
+                f"({'tied' if tied else 'untied'} head: add into .grad, never assign it)",
+                suspects={"the head's gradient is assigned (=) instead of added into .grad": once})
+
+
+@pytest.mark.exercise("17.6")
 def test_gpt_backward_through_two_blocks(kata, check, rng):
     model, p = make_gpt(kata, seed=11, n_layers=2)
     ids, dlogits = rng.integers(0, V, size=(2, 3)), rng.normal(size=(2, 3, V))
@@ -333,6 +362,17 @@ def test_top_k_never_samples_outside(kata, check, k):
         counts = np.bincount(draws, minlength=6)[allowed]
         check.true(counts.min() > 3000, f"top_k=3 drew the kept tokens {counts.tolist()} times",
                    "every kept token must keep its (renormalized) probability")
+
+
+@pytest.mark.exercise("17.7")
+def test_top_k_keeps_ties_with_the_kth(kata, check):
+    logits = np.tile(np.array([2.0, 1.0, 1.0, 1.0, 0.0]), (20000, 1))  # top 2: token 0, then a 3-way tie
+    draws = np.asarray(kata.sample_next(logits, np.random.default_rng(4), temperature=1.0, top_k=2))
+    counts = np.bincount(draws, minlength=5)
+    check.true(counts[4] == 0 and counts[1:4].min() > 2500,
+               f"top_k=2 on logits [2, 1, 1, 1, 0] drew tokens 0..4 {counts.tolist()} times in 20000",
+               "every logit tied with the k-th largest stays (each of tokens 1, 2, 3 has probability "
+               "1/(e + 3), about 0.175); only logits BELOW the k-th largest become -inf")
 
 
 @pytest.mark.exercise("17.7")
@@ -394,6 +434,34 @@ def test_decode_step_equals_full_forward_at_every_step(kata, check, rng, tied):
                     rtol=0, atol=1e-12, suspects={"every new token gets position 0's vector":
                                                   gpt_oracle(ids[:, t:t + 1], p, tied=tied)[0][:, 0]})
         check.true(cache["pos"] == t + 1, f"cache['pos'] after {t + 1} steps is {cache['pos']}")
+    kv = gpt_oracle(ids, p, tied=tied)[1]
+    heads = lambda a: a.reshape(3, BLOCK, HEADS, C // HEADS).transpose(0, 2, 1, 3)  # (B, H, T, D)
+    check.true(isinstance(cache.get("k"), list) and len(cache["k"]) == 2 and len(cache.get("v", ())) == 2,
+               "decode_step's cache should hold one key and one value array per block in cache['k'], cache['v']")
+    for i in range(2):
+        check.close(cache["k"][i], heads(kv[i][0]), f"cache['k'][{i}] after {BLOCK} steps: block {i}'s keys "
+                    f"(B, H, {BLOCK}, Dh) (the cache must keep them, not rerun the whole sequence)")
+        check.close(cache["v"][i], heads(kv[i][1]), f"cache['v'][{i}] after {BLOCK} steps: block {i}'s values")
+
+
+@pytest.mark.exercise("17.9")
+def test_decode_step_leaves_the_modules_caches_alone(kata, check, rng):
+    model, _ = make_gpt(kata, seed=13, n_layers=1)
+    ids, dlogits = rng.integers(0, V, size=(2, 3)), rng.normal(size=(2, 3, V))
+    model.forward(ids)
+    model.zero_grad()
+    model.backward(dlogits)
+    expected = {n: np.array(get(model, n).grad) for n in ("tok_emb.W", "ln_f.gamma", "blocks.0.attn.Wq")}
+    model.forward(ids)
+    model.zero_grad()
+    cache = None
+    for t in range(2):
+        _, cache = model.decode_step(ids[:, t], cache)
+    model.backward(dlogits)  # must still see the caches of forward(ids)
+    for name, grad in expected.items():
+        check.close(get(model, name).grad, grad, f"{name}.grad of a backward run after forward, then two "
+                    "decode_step calls (decode_step must call kernels such as layernorm_forward, never a "
+                    "module's forward: that overwrites the cache backward needs)")
 
 
 # ---------------------------------------------------------------- 17.10 generate
@@ -408,6 +476,21 @@ def test_generate_greedy_matches_oracle(kata, check, rng):
         logits = gpt_oracle(expected, p)[0][:, -1]
         expected = np.concatenate([expected, logits.argmax(-1)[:, None]], axis=1)
     check.close(out, expected, "greedy generate vs argmax of the oracle, one token at a time", rtol=0, atol=0)
+
+
+@pytest.mark.exercise("17.10")
+def test_generate_top_k_one_fills_the_block(kata, check, rng):
+    # top_k = 1 leaves only the argmax, so sampling at temperature 1 is greedy; 2 + 3 tokens fill
+    # the block (the last new token is never fed back)
+    model, p = make_gpt(kata, seed=14)
+    prompt = rng.integers(0, V, size=(8, 2))
+    out = check.shape(kata.generate(model, prompt, 3, np.random.default_rng(0), temperature=1.0, top_k=1),
+                      (8, 5), "generate(model, prompt: (8, 2), 3 new tokens, top_k=1) with block_size 4")
+    expected = prompt
+    for _ in range(3):
+        expected = np.concatenate([expected, gpt_oracle(expected, p)[0][:, -1].argmax(-1)[:, None]], axis=1)
+    check.close(out, expected, "generate with top_k=1 (only the argmax is kept: pass top_k on to sample_next)",
+                rtol=0, atol=0)
 
 
 @pytest.mark.exercise("17.10")
