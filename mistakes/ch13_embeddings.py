@@ -181,3 +181,12 @@ def positional_backward_axis0(dout, cache):
     dP = np.zeros((cache, C), dtype=dout.dtype)
     dP[:T] = dout.sum(axis=0)
     return dout.copy(), dP
+
+
+@mistake("13.3", "C // 2 frequencies only: at odd C the last (sin) column stays 0")
+def sinusoidal_encoding_floor_pairs(T, C, dtype=np.float64):
+    t = np.arange(T, dtype=np.float64)[:, None]
+    a = t / 10000.0 ** (2 * np.arange(C // 2) / C)
+    pe = np.zeros((T, C))
+    pe[:, 0:2 * (C // 2):2], pe[:, 1::2] = np.sin(a), np.cos(a)
+    return pe.astype(dtype)

@@ -167,3 +167,25 @@ def attention_backward_sqrt_dv(dout, cache):
     dq, dk, dv = reference_backward(dout, cache)
     f = math.sqrt(q.shape[-1] / v.shape[-1])
     return dq * f, dk * f, dv
+
+
+@mistake("14.2", "fully-masked rows looked for along the query axis (mask.any(axis=-2))")
+def attention_forward_rule_wrong_axis(q, k, v, mask=None):
+    s = (q @ k.swapaxes(-1, -2)) * (1.0 / math.sqrt(q.shape[-1]))
+    if mask is not None:
+        has_key = np.broadcast_to(mask, s.shape).any(axis=-2, keepdims=True)
+        s = np.where(mask | ~has_key, s, -np.inf)
+    w, _ = softmax_forward(s)
+    if mask is not None:
+        w = w * has_key
+    return w @ v, (q, k, v, w)
+
+
+@mistake("14.3", "softmax backward's row sum taken over the query axis (-2)")
+def attention_backward_rowsum_axis(dout, cache):
+    q, k, v, w = cache
+    scale = 1.0 / math.sqrt(q.shape[-1])
+    dv = w.swapaxes(-1, -2) @ dout
+    dw = dout @ v.swapaxes(-1, -2)
+    ds = w * (dw - (dw * w).sum(axis=-2, keepdims=True))
+    return (ds @ k) * scale, (ds.swapaxes(-1, -2) @ q) * scale, dv

@@ -163,3 +163,14 @@ def mha_backward_reshape_not_transpose(dout, cache):
     C = x.shape[-1]
     grads["Wo"] = merged.reshape(C, -1) @ dout.reshape(-1, C)
     return dx, grads
+
+
+@mistake("15.4", "dWq, dWk, dWv from the head-shaped gradients reshaped to (B*T, C) without merging")
+def mha_backward_unmerged(dout, cache):
+    dx, grads = reference_backward(dout, cache)
+    x, params, n_heads, attn_cache, merged = cache
+    C = x.shape[-1]
+    dq, dk, dv = attention_backward(reference_split(dout @ params["Wo"].T, n_heads), attn_cache)
+    for name, d in (("q", dq), ("k", dk), ("v", dv)):
+        grads["W" + name] = x.reshape(-1, C).T @ d.reshape(-1, C)
+    return dx, grads

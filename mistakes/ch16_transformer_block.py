@@ -161,3 +161,9 @@ def forward_dropout_on_input(self, x, mask=None):
 def backward_redrawn_dropout(self, dout):
     dh = dout + self.ln2.backward(self.ffn.backward(self.drop2.forward(dout)))
     return dh + self.ln1.backward(self.attn.backward(self.drop1.forward(dh)))
+
+
+@mistake("16.4", "dropout's backward applied after the sublayer's backward (order swapped)")
+def backward_dropout_order(self, dout):
+    dh = dout + self.ln2.backward(self.drop2.backward(self.ffn.backward(dout)))
+    return dh + self.ln1.backward(self.drop1.backward(self.attn.backward(dh)))

@@ -452,3 +452,48 @@ def generate_drops_top_k(model, ids, n_new, rng, temperature=1.0, top_k=None):
 @mistake("17.10", "the last sampled token is fed back too: fails when the output fills the block")
 def generate_feeds_last(model, ids, n_new, rng, temperature=1.0, top_k=None):
     return _generate(model, ids, n_new, rng, temperature, top_k, feed_last=True)
+
+
+@mistake("17.2", "gradient divided by B * T, ignored positions included")
+def sequence_ce_backward_all_positions(dloss, cache):
+    probs, safe, counted, n = cache
+    d = probs.copy()
+    np.put_along_axis(d, safe[..., None], np.take_along_axis(probs, safe[..., None], -1) - 1.0, -1)
+    return d * counted[..., None] * (dloss / counted.size)
+
+
+@mistake("17.3", "no epsilon: all-zero gradients divide by zero")
+def clip_grad_norm_no_eps(grads, max_norm):
+    total = math.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads))
+    scale = min(1.0, max_norm / total)
+    return [g * scale for g in grads], total
+
+
+@mistake("17.7", "top-k threshold at the (k+1)-th largest, keeping what is strictly above it")
+def sample_next_k_plus_one_strict(logits, rng, temperature=1.0, top_k=None):
+    if temperature == 0:
+        return logits.argmax(axis=-1)
+    z = logits / temperature
+    if top_k is not None:
+        z = np.where(z > np.sort(z, axis=-1)[:, -top_k - 1][:, None], z, -np.inf)
+    return _draw(z, rng)
+
+
+@mistake("17.8", "only the keys are appended to the cache; values keep the new position alone")
+def block_step_values_not_appended(block, x, k_past, v_past):
+    out, k, v = reference_block_step(block, x, k_past, v_past)
+    return out, k, v[:, :, -1:]
+
+
+@mistake("17.9", "the token embedding looked up with the module (self.tok_emb.forward)")
+def decode_step_module_embedding(self, ids_t, cache=None):
+    pos = 0 if cache is None else cache["pos"]
+    x = self.tok_emb.forward(ids_t[:, None]) + self.pos_emb.P.data[pos]
+    keys, values = [], []
+    for i, block in enumerate(self.blocks):
+        past = (None, None) if cache is None else (cache["k"][i], cache["v"][i])
+        x, k, v = reference_block_step(block, x, *past)
+        keys.append(k)
+        values.append(v)
+    x_f = layernorm_forward(x[:, 0], self.ln_f.gamma.data, self.ln_f.beta.data)[0]
+    return x_f @ self.head_weight(), {"pos": pos + 1, "k": keys, "v": values}

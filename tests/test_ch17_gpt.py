@@ -189,6 +189,14 @@ def test_clip_is_global_not_per_array(kata, check, rng):
 
 
 @pytest.mark.exercise("17.3")
+def test_clip_all_zero_gradients(kata, check):
+    clipped, total = kata.clip_grad_norm([np.zeros((2, 3)), np.zeros(4)], 1.0)
+    check.close(total, 0.0, "total norm of all-zero gradients")
+    check.close(np.concatenate([np.ravel(g) for g in clipped]), np.zeros(10),
+                "all-zero gradients clipped (stay 0: the 1e-6 in max_norm / (total + 1e-6) avoids 0 / 0)")
+
+
+@pytest.mark.exercise("17.3")
 def test_clip_keeps_float32(kata, check, rng):
     grads = [rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=5).astype(np.float32)]
     total = math.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in grads))
@@ -373,6 +381,15 @@ def test_top_k_keeps_ties_with_the_kth(kata, check):
                f"top_k=2 on logits [2, 1, 1, 1, 0] drew tokens 0..4 {counts.tolist()} times in 20000",
                "every logit tied with the k-th largest stays (each of tokens 1, 2, 3 has probability "
                "1/(e + 3), about 0.175); only logits BELOW the k-th largest become -inf")
+
+
+@pytest.mark.exercise("17.7")
+def test_top_k_equal_to_v_keeps_everything(kata, check):
+    logits = np.tile(np.array([0.3, -1.0, 2.0, 0.0, 1.0, -0.5]), (3000, 1))
+    every = np.asarray(kata.sample_next(logits, np.random.default_rng(6), temperature=0.7, top_k=6))
+    free = np.asarray(kata.sample_next(logits, np.random.default_rng(6), temperature=0.7))
+    check.true(np.array_equal(every, free), "sample_next with top_k = V = 6 differs from top_k=None "
+               "(same rng seed)", "keeping the k = V largest logits keeps them all: nothing may change")
 
 
 @pytest.mark.exercise("17.7")
