@@ -174,3 +174,11 @@ def mha_backward_unmerged(dout, cache):
     for name, d in (("q", dq), ("k", dk), ("v", dv)):
         grads["W" + name] = x.reshape(-1, C).T @ d.reshape(-1, C)
     return dx, grads
+
+
+@mistake("15.4", "dWo computed as dout^T @ merged: the transpose of the right gradient")
+def mha_backward_dwo_transposed(dout, cache):
+    dx, grads = reference_backward(dout, cache)
+    merged, C = cache[4], cache[0].shape[-1]
+    grads["Wo"] = dout.reshape(-1, C).T @ merged.reshape(-1, C)
+    return dx, grads

@@ -497,3 +497,52 @@ def decode_step_module_embedding(self, ids_t, cache=None):
         values.append(v)
     x_f = layernorm_forward(x[:, 0], self.ln_f.gamma.data, self.ln_f.beta.data)[0]
     return x_f @ self.head_weight(), {"pos": pos + 1, "k": keys, "v": values}
+
+
+def _layernorm_eps_outside(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=-1, keepdims=True)
+    return gamma * (x - mean) / (x.std(axis=-1, keepdims=True) + eps) + beta
+
+
+@mistake("17.8", "own LayerNorm with eps added to the standard deviation, not to the variance")
+def block_step_eps_outside(block, x, k_past, v_past):
+    a, H = block.attn, block.n_heads
+    h = _layernorm_eps_outside(x, block.ln1.gamma.data, block.ln1.beta.data)
+    q = split_heads(h @ a.Wq.data + a.bq.data, H)
+    k, v = split_heads(h @ a.Wk.data + a.bk.data, H), split_heads(h @ a.Wv.data + a.bv.data, H)
+    if k_past is not None:
+        k, v = np.concatenate([k_past, k], axis=2), np.concatenate([v_past, v], axis=2)
+    x = x + merge_heads(attention_forward(q, k, v)[0]) @ a.Wo.data + a.bo.data
+    h = _layernorm_eps_outside(x, block.ln2.gamma.data, block.ln2.beta.data)
+    f = block.ffn
+    return x + ffn_forward(h, f.W1.data, f.b1.data, f.W2.data, f.b2.data)[0], k, v
+
+
+@mistake("17.9", "ln_f applied with a different eps (1e-6) than the module's LayerNorm")
+def decode_step_ln_eps(self, ids_t, cache=None):
+    pos = 0 if cache is None else cache["pos"]
+    x = (self.tok_emb.W.data[ids_t] + self.pos_emb.P.data[pos])[:, None, :]
+    keys, values = [], []
+    for i, block in enumerate(self.blocks):
+        past = (None, None) if cache is None else (cache["k"][i], cache["v"][i])
+        x, k, v = reference_block_step(block, x, *past)
+        keys.append(k)
+        values.append(v)
+    x_f = layernorm_forward(x[:, 0], self.ln_f.gamma.data, self.ln_f.beta.data, eps=1e-6)[0]
+    return x_f @ self.head_weight(), {"pos": pos + 1, "k": keys, "v": values}
+
+
+@mistake("17.6", "tied weights: the embedding's own gradient path is dropped (only the head's reaches tok_emb.W)")
+def backward_tied_no_embedding_path(self, dlogits):
+    C, V = self.head_weight().shape
+    dW_head = self.x_f.reshape(-1, C).T @ dlogits.reshape(-1, V)
+    if self.W_head is None:
+        self.tok_emb.W.grad = self.tok_emb.W.grad + dW_head.T
+    else:
+        self.W_head.grad = self.W_head.grad + dW_head
+    dx = self.ln_f.backward(dlogits @ self.head_weight().T)
+    for block in reversed(self.blocks):
+        dx = block.backward(dx)
+    dx = self.pos_emb.backward(dx)
+    if self.W_head is not None:
+        self.tok_emb.backward(dx)
