@@ -546,3 +546,37 @@ def backward_tied_no_embedding_path(self, dlogits):
     dx = self.pos_emb.backward(dx)
     if self.W_head is not None:
         self.tok_emb.backward(dx)
+
+
+@mistake("17.4", "the warmup fraction computed before the branch: warmup_steps = 0 divides by zero")
+def lr_schedule_warmup_first(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
+    warm = max_lr * (step + 1) / warmup_steps
+    if step < warmup_steps:
+        return warm
+    p = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
+    return min_lr + 0.5 * (max_lr - min_lr) * (1.0 + math.cos(math.pi * p))
+
+
+@mistake("17.9", "the caller's cache is updated in place and returned (no new cache)")
+def decode_step_in_place(self, ids_t, cache=None):
+    pos = 0 if cache is None else cache["pos"]
+    cache = {"pos": 0, "k": [None] * len(self.blocks), "v": [None] * len(self.blocks)} if cache is None else cache
+    x = (self.tok_emb.W.data[ids_t] + self.pos_emb.P.data[pos])[:, None, :]
+    for i, block in enumerate(self.blocks):
+        x, cache["k"][i], cache["v"][i] = reference_block_step(block, x, cache["k"][i], cache["v"][i])
+    cache["pos"] = pos + 1
+    x_f = layernorm_forward(x[:, 0], self.ln_f.gamma.data, self.ln_f.beta.data)[0]
+    return x_f @ self.head_weight(), cache
+
+
+@mistake("17.10", "the prompt goes through model.forward; decoding then starts from an empty cache")
+def generate_prompt_by_forward(model, ids, n_new, rng, temperature=1.0, top_k=None):
+    from solutions.ch17_gpt import sample_next as reference_sample
+    logits, cache = model.forward(ids)[:, -1], None
+    out = [ids]
+    for i in range(n_new):
+        token = reference_sample(logits, rng, temperature, top_k)
+        out.append(token[:, None])
+        if i + 1 < n_new:
+            logits, cache = model.decode_step(token, cache)
+    return np.concatenate(out, axis=1)

@@ -227,6 +227,14 @@ def test_schedule_shape(kata, check):
     check.close(lrs[110:], np.full(20, 3e-4), "the rate at and after total_steps (min_lr)")
 
 
+@pytest.mark.exercise("17.4")
+def test_schedule_without_warmup(kata, check):
+    got = [kata.lr_schedule(s, 2.0, 0, 4, min_lr=0.4) for s in range(6)]
+    expected = [0.4 + 0.8 * (1 + math.cos(math.pi * min(s, 4) / 4)) for s in range(6)]
+    check.close(got, expected, "lr_schedule(step, 2.0, warmup 0, total 4, min_lr=0.4), steps 0..5 "
+                "(no warmup: the cosine starts at step 0 with max_lr)")
+
+
 # ---------------------------------------------------------------- 17.5 GPT forward
 @pytest.mark.exercise("17.5")
 @pytest.mark.parametrize("tied", [False, True])
