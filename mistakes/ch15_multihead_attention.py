@@ -182,3 +182,19 @@ def mha_backward_dwo_transposed(dout, cache):
     merged, C = cache[4], cache[0].shape[-1]
     grads["Wo"] = dout.reshape(-1, C).T @ merged.reshape(-1, C)
     return dx, grads
+
+
+# (keys getting the query bias, x @ Wk + bq, is NOT catalogued: a key bias adds q . bk to every score
+# of a row, which the softmax cancels, so no output can tell; dbk is exactly 0 either way)
+@mistake("15.3", "copy-paste slip: values get the key bias (x @ Wv + bk)")
+def mha_forward_value_bias_typo(x, params, n_heads, mask=None):
+    return reference_forward(x, {**params, "bv": params["bk"]}, n_heads, mask)
+
+
+@mistake("15.4", "copy-paste slip: dbk is the sum of the QUERY gradient")
+def mha_backward_bias_typo(dout, cache):
+    dx, grads = reference_backward(dout, cache)
+    x, params, n_heads, attn_cache, merged = cache
+    dq = attention_backward(reference_split(dout @ params["Wo"].T, n_heads), attn_cache)[0]
+    grads["bk"] = reference_merge(dq).sum(axis=(0, 1))
+    return dx, grads

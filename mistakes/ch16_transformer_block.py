@@ -167,3 +167,17 @@ def backward_redrawn_dropout(self, dout):
 def backward_dropout_order(self, dout):
     dh = dout + self.ln2.backward(self.drop2.backward(self.ffn.backward(dout)))
     return dh + self.ln1.backward(self.drop1.backward(self.attn.backward(dh)))
+
+
+@mistake("16.1", "b1 added after the GELU: gelu(x @ W1) + b1")
+def ffn_forward_bias_after_gelu(x, W1, b1, W2, b2):
+    a, gelu_cache = gelu_tanh_forward(x @ W1)
+    a = (a + b1).astype(x.dtype, copy=False)
+    return a @ W2 + b2, (x, W1, W2, a, gelu_cache)
+
+
+@mistake("16.2", "db1 summed from da, the gradient BEFORE the GELU's backward")
+def ffn_backward_db1_before_gelu(dout, cache):
+    x, W1, W2, a, gelu_cache = cache
+    dx, dW1, db1, dW2, db2 = reference_ffn_backward(dout, cache)
+    return dx, dW1, (dout @ W2.T).reshape(-1, W1.shape[1]).sum(axis=0), dW2, db2

@@ -497,8 +497,9 @@ def test_decode_step_leaves_the_modules_caches_alone(kata, check, rng):
     replaced = sorted(k for k in set(before) | set(after) if before.get(k, None) is not after.get(k, None))
     check.true(not replaced, "decode_step changed the state of the model's modules: "
                f"{', '.join(replaced[:4])}{' ...' if len(replaced) > 4 else ''}",
-               "call the kernels (layernorm_forward, ffn_forward, attention_forward), never a module's "
-               "forward: a module's forward overwrites the cache that its backward needs")
+               "decode_step only reads the model: call the kernels (layernorm_forward, ffn_forward, "
+               "attention_forward) with the modules' parameters; a module's forward would overwrite the "
+               "cache that its backward needs")
 
 
 # ---------------------------------------------------------------- 17.10 generate
