@@ -580,3 +580,24 @@ def generate_prompt_by_forward(model, ids, n_new, rng, temperature=1.0, top_k=No
         if i + 1 < n_new:
             logits, cache = model.decode_step(token, cache)
     return np.concatenate(out, axis=1)
+
+
+@mistake("17.7", "top-k threshold taken from the first row and applied to every row")
+def sample_next_first_row_threshold(logits, rng, temperature=1.0, top_k=None):
+    if temperature == 0:
+        return logits.argmax(axis=-1)
+    z = logits / temperature
+    if top_k is not None:
+        z = np.where(z < np.sort(z[0])[-top_k], -np.inf, z)
+    return _draw(z, rng)
+
+
+@mistake("17.7", "exp shifted by the max over ALL rows: a row far below it underflows to zeros")
+def sample_next_global_shift(logits, rng, temperature=1.0, top_k=None):
+    if temperature == 0:
+        return logits.argmax(axis=-1)
+    z = logits / temperature
+    if top_k is not None:
+        z = np.where(z < np.sort(z, axis=-1)[:, -top_k][:, None], -np.inf, z)
+    cdf = np.cumsum(np.exp(z - z.max()), axis=-1)
+    return (cdf <= rng.random((z.shape[0], 1)) * cdf[:, -1:]).sum(axis=-1)

@@ -401,6 +401,25 @@ def test_top_k_equal_to_v_keeps_everything(kata, check):
 
 
 @pytest.mark.exercise("17.7")
+def test_sampling_treats_each_row_on_its_own(kata, check):
+    # two kinds of rows 1000 apart: each row's top-k and softmax are its own business
+    base = np.array([0.0, 0.5, 2.0, 1.0, 1.5])
+    logits = np.tile(np.stack([base, base[::-1] + 1000.0]), (5000, 1))  # rows alternate
+    for k, allowed in [(2, ([2, 4], [0, 2])), (None, (range(5), range(5)))]:
+        draws = np.asarray(kata.sample_next(logits, np.random.default_rng(7), temperature=1.0, top_k=k))
+        for parity, keep in enumerate(allowed):
+            row = draws[parity::2]
+            inside = np.isin(row, list(keep))
+            check.true(inside.all(), f"sample_next(top_k={k}) on rows of two kinds drew tokens outside "
+                       f"{sorted(keep)} in rows of kind {parity}: {sorted(set(row[~inside].tolist()))}",
+                       "each row needs its own k-th largest logit and its own max before exp()")
+        if k is None:
+            p = np.exp(base - base.max()) / np.exp(base - base.max()).sum()
+            check.close(np.bincount(draws[0::2], minlength=5) / 5000, p, "frequencies in the rows of "
+                        "kind 0 (logits about 1000 below the others)", rtol=0, atol=0.03)
+
+
+@pytest.mark.exercise("17.7")
 def test_temperature_frequencies(kata, check):
     logits = np.tile(np.array([0.0, 1.0, 2.0]), (40000, 1))
     for temperature in (0.5, 2.0):
