@@ -141,3 +141,52 @@ def backward(self, dout):
 def backward_returns_dout(self, dout):
     self.W.grad = self.W.grad + reference_embedding_backward(dout, self.cache)
     return dout
+
+
+# --- adversarial review (chapters 13-17) ---
+@mistake("13.2", "np.bincount per column without minlength: dW stops at the largest id that occurs")
+def embedding_backward_bincount(dout, cache):
+    ids, W = cache
+    flat = dout.reshape(-1, dout.shape[-1])
+    cols = [np.bincount(ids.ravel(), weights=flat[:, c]) for c in range(flat.shape[1])]
+    return np.stack(cols, axis=1).astype(dout.dtype)
+
+
+@mistake("13.3", "exponent's denominator rounded to an even width (2i / (C - C % 2)): wrong at odd C")
+def sinusoidal_encoding_even_denominator(T, C, dtype=np.float64):
+    t = np.arange(T, dtype=np.float64)[:, None]
+    two_i = np.arange(0, C, 2, dtype=np.float64)
+    a = t / 10000.0 ** (two_i / (C - C % 2))
+    return _interleave(np.sin(a), np.cos(a), T, C, dtype)
+
+
+@mistake("13.3", "computed in the requested dtype: float32 angles t * w lose precision at long T")
+def sinusoidal_encoding_float32_angles(T, C, dtype=np.float64):
+    t = np.arange(T, dtype=dtype)[:, None]
+    two_i = np.arange(0, C, 2, dtype=dtype)
+    a = t / (np.asarray(10000.0, dtype=dtype) ** (two_i / np.asarray(C, dtype=dtype)))
+    pe = np.empty((T, C), dtype=dtype)
+    pe[:, 0::2], pe[:, 1::2] = np.sin(a), np.cos(a[:, : C // 2])
+    return pe
+
+
+@mistake("13.4", "T read as x.shape[1]: right only for a 3-D batch (B, T, C)")
+def positional_forward_axis1(x, P):
+    return x + P[: x.shape[1]], P.shape[0]
+
+
+@mistake("13.5", "dP sums axis 0 only: right only for a 3-D batch (B, T, C)")
+def positional_backward_axis0(dout, cache):
+    T, C = dout.shape[-2:]
+    dP = np.zeros((cache, C), dtype=dout.dtype)
+    dP[:T] = dout.sum(axis=0)
+    return dout.copy(), dP
+
+
+@mistake("13.3", "C // 2 frequencies only: at odd C the last (sin) column stays 0")
+def sinusoidal_encoding_floor_pairs(T, C, dtype=np.float64):
+    t = np.arange(T, dtype=np.float64)[:, None]
+    a = t / 10000.0 ** (2 * np.arange(C // 2) / C)
+    pe = np.zeros((T, C))
+    pe[:, 0:2 * (C // 2):2], pe[:, 1::2] = np.sin(a), np.cos(a)
+    return pe.astype(dtype)

@@ -125,3 +125,67 @@ def attention_backward_dv_no_transpose(dout, cache):
 @mistake("14.3", "gradients computed in float64 whatever the input dtype")
 def attention_backward_upcast(dout, cache):
     return reference_backward(dout.astype(np.float64), tuple(a.astype(np.float64) for a in cache))
+
+
+# --- adversarial review (chapters 13-17) ---
+def _scores(q, k, mask):
+    s = (q @ k.swapaxes(-1, -2)) * (1.0 / math.sqrt(q.shape[-1]))
+    if mask is None:
+        return s, None
+    has_key = mask.any(axis=-1, keepdims=True)
+    return np.where(mask | ~has_key, s, -np.inf), has_key
+
+
+@mistake("14.2", "own softmax without max-subtraction: exp overflows at large scores (inf / inf = NaN)")
+def attention_forward_naive_softmax(q, k, v, mask=None):
+    s, has_key = _scores(q, k, mask)
+    e = np.exp(s)
+    w = e / e.sum(axis=-1, keepdims=True)
+    if has_key is not None:
+        w = w * has_key
+    return w @ v, (q, k, v, w)
+
+
+@mistake("14.2", "softmax shifted by the max of the WHOLE array, not of each row: rows far below it underflow")
+def attention_forward_global_max(q, k, v, mask=None):
+    s, has_key = _scores(q, k, mask)
+    e = np.exp(s - np.max(s))
+    w = e / e.sum(axis=-1, keepdims=True)
+    if has_key is not None:
+        w = np.nan_to_num(w * has_key)
+    return w @ v, (q, k, v, w)
+
+
+@mistake("14.2", "scaled by 1/sqrt(Dv), the value width, instead of 1/sqrt(D)")
+def attention_forward_sqrt_dv(q, k, v, mask=None):
+    return reference_forward(q * math.sqrt(q.shape[-1] / v.shape[-1]), k, v, mask)
+
+
+@mistake("14.3", "dq and dk scaled by 1/sqrt(Dv) instead of 1/sqrt(D)")
+def attention_backward_sqrt_dv(dout, cache):
+    q, k, v, w = cache
+    dq, dk, dv = reference_backward(dout, cache)
+    f = math.sqrt(q.shape[-1] / v.shape[-1])
+    return dq * f, dk * f, dv
+
+
+@mistake("14.2", "fully-masked rows looked for along the query axis (mask.any(axis=-2))")
+def attention_forward_rule_wrong_axis(q, k, v, mask=None):
+    s = (q @ k.swapaxes(-1, -2)) * (1.0 / math.sqrt(q.shape[-1]))
+    if mask is not None:
+        has_key = np.broadcast_to(mask, s.shape).any(axis=-2, keepdims=True)
+        s = np.where(mask | ~has_key, s, -np.inf)
+    w, _ = softmax_forward(s)
+    if mask is not None:
+        w = w * has_key
+    return w @ v, (q, k, v, w)
+
+
+@mistake("14.3", "softmax backward's row sum taken over the query axis (-2)")
+def attention_backward_rowsum_axis(dout, cache):
+    q, k, v, w = cache
+    scale = 1.0 / math.sqrt(q.shape[-1])
+    dv = w.swapaxes(-1, -2) @ dout
+    dw = dout @ v.swapaxes(-1, -2)
+    ds = w * (dw - (dw * w).sum(axis=-2, keepdims=True))
+    return (ds @ k) * scale, (ds.swapaxes(-1, -2) @ q) * scale, dv

@@ -140,3 +140,61 @@ def backward_returns_dout(self, dout):
         param = getattr(self, name)
         param.grad = param.grad + grad
     return dout
+
+
+# --- adversarial review (chapters 13-17) ---
+@mistake("15.1", "reshape of one sequence (T, H, Dh) with a batch axis added: right only when B == 1")
+def split_heads_batch_one(x, n_heads):
+    B, T, C = x.shape
+    return x.reshape(B * T, n_heads, C // n_heads).transpose(1, 0, 2).reshape(B, n_heads, T, C // n_heads)
+
+
+@mistake("15.3", "the mask is expanded with mask[None, None]: right for a (T, T) mask, not for (B, 1, 1, T)")
+def mha_forward_mask_2d_only(x, params, n_heads, mask=None):
+    if mask is not None:
+        mask = mask[None, None]  # (1, 1, T, T) for a causal mask; 6-D for a padding mask
+    return reference_forward(x, params, n_heads, mask)
+
+
+@mistake("15.4", "dWo from merged.reshape(C, -1) (a reshape, not a transpose, of the rows)")
+def mha_backward_reshape_not_transpose(dout, cache):
+    dx, grads = reference_backward(dout, cache)
+    x, params, n_heads, attn_cache, merged = cache
+    C = x.shape[-1]
+    grads["Wo"] = merged.reshape(C, -1) @ dout.reshape(-1, C)
+    return dx, grads
+
+
+@mistake("15.4", "dWq, dWk, dWv from the head-shaped gradients reshaped to (B*T, C) without merging")
+def mha_backward_unmerged(dout, cache):
+    dx, grads = reference_backward(dout, cache)
+    x, params, n_heads, attn_cache, merged = cache
+    C = x.shape[-1]
+    dq, dk, dv = attention_backward(reference_split(dout @ params["Wo"].T, n_heads), attn_cache)
+    for name, d in (("q", dq), ("k", dk), ("v", dv)):
+        grads["W" + name] = x.reshape(-1, C).T @ d.reshape(-1, C)
+    return dx, grads
+
+
+@mistake("15.4", "dWo computed as dout^T @ merged: the transpose of the right gradient")
+def mha_backward_dwo_transposed(dout, cache):
+    dx, grads = reference_backward(dout, cache)
+    merged, C = cache[4], cache[0].shape[-1]
+    grads["Wo"] = dout.reshape(-1, C).T @ merged.reshape(-1, C)
+    return dx, grads
+
+
+# (keys getting the query bias, x @ Wk + bq, is NOT catalogued: a key bias adds q . bk to every score
+# of a row, which the softmax cancels, so no output can tell; dbk is exactly 0 either way)
+@mistake("15.3", "copy-paste slip: values get the key bias (x @ Wv + bk)")
+def mha_forward_value_bias_typo(x, params, n_heads, mask=None):
+    return reference_forward(x, {**params, "bv": params["bk"]}, n_heads, mask)
+
+
+@mistake("15.4", "copy-paste slip: dbk is the sum of the QUERY gradient")
+def mha_backward_bias_typo(dout, cache):
+    dx, grads = reference_backward(dout, cache)
+    x, params, n_heads, attn_cache, merged = cache
+    dq = attention_backward(reference_split(dout @ params["Wo"].T, n_heads), attn_cache)[0]
+    grads["bk"] = reference_merge(dq).sum(axis=(0, 1))
+    return dx, grads

@@ -142,3 +142,42 @@ def backward_no_layernorm(self, dout):
     dh = dout + self.ffn.backward(self.drop2.backward(dout))
     self.ln2.backward(dout)
     return dh + self.attn.backward(self.drop1.backward(dh))
+
+
+# --- adversarial review (chapters 13-17) ---
+@mistake("16.3", "dropout on the whole residual stream: h = drop1(x + attn(ln1(x)))")
+def forward_dropout_on_stream(self, x, mask=None):
+    h = self.drop1.forward(x + self.attn.forward(self.ln1.forward(x), mask))
+    return self.drop2.forward(h + self.ffn.forward(self.ln2.forward(h)))
+
+
+@mistake("16.3", "dropout on the sublayer's input instead of its output: attn(drop1(ln1(x)))")
+def forward_dropout_on_input(self, x, mask=None):
+    h = x + self.attn.forward(self.drop1.forward(self.ln1.forward(x)), mask)
+    return h + self.ffn.forward(self.drop2.forward(self.ln2.forward(h)))
+
+
+@mistake("16.4", "dropout mask redrawn in backward (drop.forward on the gradient)")
+def backward_redrawn_dropout(self, dout):
+    dh = dout + self.ln2.backward(self.ffn.backward(self.drop2.forward(dout)))
+    return dh + self.ln1.backward(self.attn.backward(self.drop1.forward(dh)))
+
+
+@mistake("16.4", "dropout's backward applied after the sublayer's backward (order swapped)")
+def backward_dropout_order(self, dout):
+    dh = dout + self.ln2.backward(self.drop2.backward(self.ffn.backward(dout)))
+    return dh + self.ln1.backward(self.drop1.backward(self.attn.backward(dh)))
+
+
+@mistake("16.1", "b1 added after the GELU: gelu(x @ W1) + b1")
+def ffn_forward_bias_after_gelu(x, W1, b1, W2, b2):
+    a, gelu_cache = gelu_tanh_forward(x @ W1)
+    a = (a + b1).astype(x.dtype, copy=False)
+    return a @ W2 + b2, (x, W1, W2, a, gelu_cache)
+
+
+@mistake("16.2", "db1 summed from da, the gradient BEFORE the GELU's backward")
+def ffn_backward_db1_before_gelu(dout, cache):
+    x, W1, W2, a, gelu_cache = cache
+    dx, dW1, db1, dW2, db2 = reference_ffn_backward(dout, cache)
+    return dx, dW1, (dout @ W2.T).reshape(-1, W1.shape[1]).sum(axis=0), dW2, db2

@@ -159,6 +159,10 @@ def test_sinusoidal_dtype(kata, check):
         check.true(getattr(pe, "dtype", None) == want, f"sinusoidal_encoding should return {want.__name__}",
                    f"it returned {getattr(pe, 'dtype', type(pe).__name__)}; convert with .astype(dtype)")
     check.close(pe32, pe_oracle(6, 4), "sinusoidal_encoding(6, 4, dtype=np.float32)", rtol=1e-6, atol=1e-7)
+    # at a long position, angles t * w_i formed in float32 are off by about t * 6e-8 radians
+    long32 = check.array(kata.sinusoidal_encoding(4096, 4, dtype=np.float32), "sinusoidal_encoding")
+    check.close(long32[-8:], pe_oracle(4096, 4)[-8:], "rows 4088..4095 of sinusoidal_encoding(4096, 4, "
+                "dtype=np.float32) (compute the angles in float64, cast only the result)", rtol=0, atol=1e-6)
 
 
 # ---------------------------------------------------------------- 13.4 positional_forward
@@ -183,6 +187,15 @@ def test_positional_forward_keeps_float32(kata, check, rng):
     check.close(out, x + P, "positional_forward in float32 with T = T_max")
 
 
+@pytest.mark.exercise("13.4")
+def test_positional_forward_any_leading_axes(kata, check, rng):
+    P = rng.normal(size=(6, C))
+    for shape in [(3, C), (2, 3, 3, C)]:  # one unbatched sequence; a (B, H, T, C) stack
+        x = rng.normal(size=shape)
+        check.close(kata.positional_forward(x, P)[0], x + P[:3],
+                    f"positional_forward(x: {shape}, P: (6, 4)): T is x.shape[-2], the axis before C")
+
+
 # ---------------------------------------------------------------- 13.5 positional_backward
 @pytest.mark.exercise("13.5")
 def test_positional_backward_gradcheck(kata, check, rng):
@@ -203,6 +216,18 @@ def test_positional_backward_sums_the_batch(kata, check, rng):
     check.close(dP, dout.astype(np.float64).sum(axis=0), "dP = dout summed over the batch axis",
                 rtol=1e-5, atol=1e-6, suspects={"dP is averaged over the batch": dout.mean(axis=0)})
     check.true(getattr(dP, "dtype", None) == np.float32, "dP should keep dout's dtype (float32 here)")
+
+
+@pytest.mark.exercise("13.5")
+def test_positional_backward_any_leading_axes(kata, check, rng):
+    for shape in [(3, C), (2, 3, 3, C)]:
+        dout = rng.normal(size=shape)
+        cache = kata.positional_forward(rng.normal(size=shape), rng.normal(size=(5, C)))[1]
+        dP = check.shape(kata.positional_backward(dout, cache)[1], (5, C), f"dP for dout: {shape}, P: (5, 4)")
+        lead = tuple(range(len(shape) - 2))
+        expected = np.zeros((5, C))
+        expected[:3] = dout.sum(axis=lead) if lead else dout
+        check.close(dP, expected, f"dP for dout: {shape} (row t sums dout[..., t, :] over EVERY axis before (T, C))")
 
 
 # ---------------------------------------------------------------- 13.6 Embedding.backward

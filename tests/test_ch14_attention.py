@@ -138,6 +138,20 @@ def test_attention_fully_masked_row_is_zero(kata, check, rng):
 
 
 @pytest.mark.exercise("14.2")
+def test_attention_forward_large_scores_stay_finite(kata, check, rng):
+    # scores of size ~1e3 overflow exp() unless each row's max is subtracted first; one batch entry
+    # is ~1e3 times smaller than the other, so a max taken over the whole array fails too
+    q, k, v = qkv(rng, (2,), Tq=3, Tk=4, D=4, Dv=2)
+    q = q * np.array([30.0, 0.03])[:, None, None]
+    k = k * np.array([30.0, 0.03])[:, None, None]
+    mask = np.array([[True] * 4, [True, True, False, False], [True] * 4])
+    out = check.array(kata.attention_forward(q, k, v, mask=mask)[0], "attention_forward")
+    check.true(np.all(np.isfinite(out)), "attention_forward returned NaN/inf for scores of size about 1000",
+               "exp(1000) overflows: use chapter 03's softmax_forward (it subtracts each row's max)")
+    check.close(out, attention_oracle(q, k, v, mask)[0], "attention_forward with scores of size about 1000")
+
+
+@pytest.mark.exercise("14.2")
 def test_attention_permutation_equivariance(kata, check, rng):
     q, k, v = qkv(rng, (2,), Tq=5, Tk=5)
     perm = rng.permutation(5)

@@ -114,6 +114,18 @@ def test_mha_forward_matches_heads_one_by_one(kata, check, rng, causal):
 
 
 @pytest.mark.exercise("15.3")
+def test_mha_forward_padding_mask(kata, check, rng):
+    # a (B, 1, 1, T) padding mask broadcasts over heads and queries as it is: no reshaping
+    x, p = rng.normal(size=(2, 5, 6)), make_params(rng, 6)
+    lengths = np.array([5, 2])
+    pad = (np.arange(5)[None, :] < lengths[:, None])[:, None, None, :]  # (B, 1, 1, T)
+    out = check.array(kata.mha_forward(x, p, 3, mask=pad)[0], "mha_forward with a (2, 1, 1, 5) padding mask")
+    check.close(out, mha_oracle(x, p, 3, pad[:, 0]), "mha_forward with a padding mask (B, 1, 1, T): "
+                "example 1 may attend to its first 2 tokens only",
+                suspects={"the mask is not passed on to the attention": mha_oracle(x, p, 3, None)})
+
+
+@pytest.mark.exercise("15.3")
 def test_mha_one_head_is_single_head_attention(kata, check, rng):
     x, p = rng.normal(size=(2, 4, 5)), make_params(rng, 5)
     q, k, v = (x @ p["W" + n] + p["b" + n] for n in "qkv")

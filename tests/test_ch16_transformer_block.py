@@ -212,6 +212,29 @@ def test_block_dropout_only_in_train_mode(kata, check, rng):
 
 
 @pytest.mark.exercise("16.3")
+@pytest.mark.parametrize("silent", ["attn", "ffn"])
+def test_block_dropout_acts_on_sublayer_outputs(kata, check, rng, silent):
+    # With one sublayer silenced, out - x is the other sublayer's output f after dropout: each
+    # entry is either 0 (dropped) or f / (1 - rate) (kept and rescaled), never anything else.
+    block, p = make_block(kata, seed=12, dropout=0.5)
+    names = ("attn.Wo", "attn.bo") if silent == "attn" else ("ffn.W2", "ffn.b2")
+    for name in names:
+        param(block, name).data = p[name] = np.zeros(param(block, name).shape)
+    x = rng.normal(size=(2, 5, C))
+    other = "ffn" if silent == "attn" else "attn"
+    f = block_oracle(x, p, causal=True) - x  # the live sublayer's output without dropout
+    block.train()
+    delta = check.array(block.forward(x, causal(5)), "TransformerBlock.forward in train mode") - x
+    dropped, kept = np.isclose(delta, 0.0, atol=1e-12), np.isclose(delta, 2.0 * f, rtol=1e-9, atol=1e-12)
+    check.true(np.all(dropped | kept), f"train mode, dropout 0.5, {silent} silenced: out - x should be the "
+               f"{other} sublayer's output with each entry either dropped (0) or doubled (kept / (1 - 0.5))",
+               f"{int((~(dropped | kept)).sum())} of {delta.size} entries are neither: dropout belongs on the "
+               "sublayer's OUTPUT, h = x + drop1(attn(ln1(x))), never on the residual stream or the input")
+    check.true(dropped.any() and kept.any(), f"train mode, dropout 0.5: out - x kept {int(kept.sum())} and "
+               f"dropped {int(dropped.sum())} of {delta.size} entries of the {other} sublayer's output")
+
+
+@pytest.mark.exercise("16.3")
 def test_block_float32_agrees_with_float64(kata, check, rng):
     block, p = make_block(kata, seed=5)
     x = rng.normal(size=(2, 3, C))

@@ -188,6 +188,26 @@ def test_clip_is_global_not_per_array(kata, check, rng):
     check.close(small[1], grads[1], "a gradient whose global norm is under max_norm (unchanged)")
 
 
+@pytest.mark.exercise("17.3")
+def test_clip_all_zero_gradients(kata, check):
+    clipped, total = kata.clip_grad_norm([np.zeros((2, 3)), np.zeros(4)], 1.0)
+    check.close(total, 0.0, "total norm of all-zero gradients")
+    check.close(np.concatenate([np.ravel(g) for g in clipped]), np.zeros(10),
+                "all-zero gradients clipped (stay 0: the 1e-6 in max_norm / (total + 1e-6) avoids 0 / 0)")
+
+
+@pytest.mark.exercise("17.3")
+def test_clip_keeps_float32(kata, check, rng):
+    grads = [rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=5).astype(np.float32)]
+    total = math.sqrt(sum(float((g.astype(np.float64) ** 2).sum()) for g in grads))
+    clipped, _ = kata.clip_grad_norm(grads, 0.5 * total)
+    dtypes = [str(np.asarray(g).dtype) for g in clipped]
+    check.true(dtypes == ["float32", "float32"], f"clip_grad_norm turned float32 gradients into {dtypes}",
+               "multiply by a Python float (float(...)): a NumPy float64 scale promotes float32 arrays")
+    check.close(clipped[0], grads[0] * (0.5 * total / (total + 1e-6)), "float32 gradient 0 clipped to half "
+                "its global norm", rtol=1e-6, atol=1e-7)
+
+
 # ---------------------------------------------------------------- 17.4 schedule
 @pytest.mark.exercise("17.4")
 def test_schedule_by_hand(kata, check):
@@ -205,6 +225,14 @@ def test_schedule_shape(kata, check):
     check.true(np.all(np.diff(lrs[10:]) <= 1e-15), "lr_schedule rises after warmup",
                "after warmup the cosine only goes down")
     check.close(lrs[110:], np.full(20, 3e-4), "the rate at and after total_steps (min_lr)")
+
+
+@pytest.mark.exercise("17.4")
+def test_schedule_without_warmup(kata, check):
+    got = [kata.lr_schedule(s, 2.0, 0, 4, min_lr=0.4) for s in range(6)]
+    expected = [0.4 + 0.8 * (1 + math.cos(math.pi * min(s, 4) / 4)) for s in range(6)]
+    check.close(got, expected, "lr_schedule(step, 2.0, warmup 0, total 4, min_lr=0.4), steps 0..5 "
+                "(no warmup: the cosine starts at step 0 with max_lr)")
 
 
 # ---------------------------------------------------------------- 17.5 GPT forward
@@ -281,6 +309,23 @@ def test_gpt_backward_gradcheck(kata, check, rng, tied):
 
 
 @pytest.mark.exercise("17.6")
+@pytest.mark.parametrize("tied", [False, True])
+def test_gpt_backward_accumulates(kata, check, rng, tied):
+    model, _ = make_gpt(kata, seed=12, n_layers=1, tied=tied)
+    ids, dlogits = rng.integers(0, V, size=(2, 3)), rng.normal(size=(2, 3, V))
+    head = "tok_emb.W" if tied else "W_head"
+    model.forward(ids)
+    model.zero_grad()
+    model.backward(dlogits)
+    once = np.array(get(model, head).grad, dtype=np.float64)
+    model.forward(ids)
+    model.backward(dlogits)
+    check.close(get(model, head).grad, 2 * once, f"{head}.grad after two identical backward passes "
+                f"({'tied' if tied else 'untied'} head: add into .grad, never assign it)",
+                suspects={"the head's gradient is assigned (=) instead of added into .grad": once})
+
+
+@pytest.mark.exercise("17.6")
 def test_gpt_backward_through_two_blocks(kata, check, rng):
     model, p = make_gpt(kata, seed=11, n_layers=2)
     ids, dlogits = rng.integers(0, V, size=(2, 3)), rng.normal(size=(2, 3, V))
@@ -333,6 +378,45 @@ def test_top_k_never_samples_outside(kata, check, k):
         counts = np.bincount(draws, minlength=6)[allowed]
         check.true(counts.min() > 3000, f"top_k=3 drew the kept tokens {counts.tolist()} times",
                    "every kept token must keep its (renormalized) probability")
+
+
+@pytest.mark.exercise("17.7")
+def test_top_k_keeps_ties_with_the_kth(kata, check):
+    logits = np.tile(np.array([2.0, 1.0, 1.0, 1.0, 0.0]), (20000, 1))  # top 2: token 0, then a 3-way tie
+    draws = np.asarray(kata.sample_next(logits, np.random.default_rng(4), temperature=1.0, top_k=2))
+    counts = np.bincount(draws, minlength=5)
+    check.true(counts[4] == 0 and counts[1:4].min() > 2500,
+               f"top_k=2 on logits [2, 1, 1, 1, 0] drew tokens 0..4 {counts.tolist()} times in 20000",
+               "every logit tied with the k-th largest stays (each of tokens 1, 2, 3 has probability "
+               "1/(e + 3), about 0.175); only logits BELOW the k-th largest become -inf")
+
+
+@pytest.mark.exercise("17.7")
+def test_top_k_equal_to_v_keeps_everything(kata, check):
+    logits = np.tile(np.array([0.3, -1.0, 2.0, 0.0, 1.0, -0.5]), (3000, 1))
+    every = np.asarray(kata.sample_next(logits, np.random.default_rng(6), temperature=0.7, top_k=6))
+    free = np.asarray(kata.sample_next(logits, np.random.default_rng(6), temperature=0.7))
+    check.true(np.array_equal(every, free), "sample_next with top_k = V = 6 differs from top_k=None "
+               "(same rng seed)", "keeping the k = V largest logits keeps them all: nothing may change")
+
+
+@pytest.mark.exercise("17.7")
+def test_sampling_treats_each_row_on_its_own(kata, check):
+    # two kinds of rows 1000 apart: each row's top-k and softmax are its own business
+    base = np.array([0.0, 0.5, 2.0, 1.0, 1.5])
+    logits = np.tile(np.stack([base, base[::-1] + 1000.0]), (5000, 1))  # rows alternate
+    for k, allowed in [(2, ([2, 4], [0, 2])), (None, (range(5), range(5)))]:
+        draws = np.asarray(kata.sample_next(logits, np.random.default_rng(7), temperature=1.0, top_k=k))
+        for parity, keep in enumerate(allowed):
+            row = draws[parity::2]
+            inside = np.isin(row, list(keep))
+            check.true(inside.all(), f"sample_next(top_k={k}) on rows of two kinds drew tokens outside "
+                       f"{sorted(keep)} in rows of kind {parity}: {sorted(set(row[~inside].tolist()))}",
+                       "each row needs its own k-th largest logit and its own max before exp()")
+        if k is None:
+            p = np.exp(base - base.max()) / np.exp(base - base.max()).sum()
+            check.close(np.bincount(draws[0::2], minlength=5) / 5000, p, "frequencies in the rows of "
+                        "kind 0 (logits about 1000 below the others)", rtol=0, atol=0.03)
 
 
 @pytest.mark.exercise("17.7")
@@ -394,6 +478,47 @@ def test_decode_step_equals_full_forward_at_every_step(kata, check, rng, tied):
                     rtol=0, atol=1e-12, suspects={"every new token gets position 0's vector":
                                                   gpt_oracle(ids[:, t:t + 1], p, tied=tied)[0][:, 0]})
         check.true(cache["pos"] == t + 1, f"cache['pos'] after {t + 1} steps is {cache['pos']}")
+    kv = gpt_oracle(ids, p, tied=tied)[1]
+    heads = lambda a: a.reshape(3, BLOCK, HEADS, C // HEADS).transpose(0, 2, 1, 3)  # (B, H, T, D)
+    check.true(isinstance(cache.get("k"), list) and len(cache["k"]) == 2 and len(cache.get("v", ())) == 2,
+               "decode_step's cache should hold one key and one value array per block in cache['k'], cache['v']")
+    for i in range(2):
+        check.close(cache["k"][i], heads(kv[i][0]), f"cache['k'][{i}] after {BLOCK} steps: block {i}'s keys "
+                    f"(B, H, {BLOCK}, Dh) (the cache must keep them, not rerun the whole sequence)")
+        check.close(cache["v"][i], heads(kv[i][1]), f"cache['v'][{i}] after {BLOCK} steps: block {i}'s values")
+
+
+def module_state(obj, path="model"):
+    """{path: value} of every attribute of every sub-module that is not a module or a Parameter
+    (caches, modes, ...); the values themselves are kept, so `is` can tell if one was replaced."""
+    state = {}
+    for name, value in vars(obj).items():
+        items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+        for i, item in items:
+            where = f"{path}.{name}" + ("" if i is None else f"[{i}]")
+            if hasattr(item, "parameters") and hasattr(item, "forward"):
+                state.update(module_state(item, where))
+            elif not (hasattr(item, "data") and hasattr(item, "grad")):
+                state[where] = item
+    return state
+
+
+@pytest.mark.exercise("17.9")
+def test_decode_step_leaves_the_modules_caches_alone(kata, check, rng):
+    model, _ = make_gpt(kata, seed=13)
+    ids = rng.integers(0, V, size=(2, 3))
+    model.forward(ids)  # every module now holds the cache its backward would need
+    before = module_state(model)
+    cache = None
+    for t in range(3):
+        _, cache = model.decode_step(ids[:, t], cache)
+    after = module_state(model)
+    replaced = sorted(k for k in set(before) | set(after) if before.get(k, None) is not after.get(k, None))
+    check.true(not replaced, "decode_step changed the state of the model's modules: "
+               f"{', '.join(replaced[:4])}{' ...' if len(replaced) > 4 else ''}",
+               "decode_step only reads the model: call the kernels (layernorm_forward, ffn_forward, "
+               "attention_forward) with the modules' parameters; a module's forward would overwrite the "
+               "cache that its backward needs")
 
 
 # ---------------------------------------------------------------- 17.10 generate
@@ -408,6 +533,21 @@ def test_generate_greedy_matches_oracle(kata, check, rng):
         logits = gpt_oracle(expected, p)[0][:, -1]
         expected = np.concatenate([expected, logits.argmax(-1)[:, None]], axis=1)
     check.close(out, expected, "greedy generate vs argmax of the oracle, one token at a time", rtol=0, atol=0)
+
+
+@pytest.mark.exercise("17.10")
+def test_generate_top_k_one_fills_the_block(kata, check, rng):
+    # top_k = 1 leaves only the argmax, so sampling at temperature 1 is greedy; 2 + 3 tokens fill
+    # the block (the last new token is never fed back)
+    model, p = make_gpt(kata, seed=14)
+    prompt = rng.integers(0, V, size=(8, 2))
+    out = check.shape(kata.generate(model, prompt, 3, np.random.default_rng(0), temperature=1.0, top_k=1),
+                      (8, 5), "generate(model, prompt: (8, 2), 3 new tokens, top_k=1) with block_size 4")
+    expected = prompt
+    for _ in range(3):
+        expected = np.concatenate([expected, gpt_oracle(expected, p)[0][:, -1].argmax(-1)[:, None]], axis=1)
+    check.close(out, expected, "generate with top_k=1 (only the argmax is kept: pass top_k on to sample_next)",
+                rtol=0, atol=0)
 
 
 @pytest.mark.exercise("17.10")
