@@ -176,9 +176,13 @@ def sample_next(logits: np.ndarray, rng: np.random.Generator, temperature: float
     the top_k largest per row (logits below the k-th largest -> -inf; ties with it stay), and
     draw from softmax of what is left with ``rng``.
 
+    top_k must lie in 1..V (None keeps every token); a bad value is a ValueError.
+
     >>> sample_next(np.array([[0.0, 3.0, 1.0]]), np.random.default_rng(0), temperature=0.0)
     array([1])
     """
+    if top_k is not None and not 1 <= top_k <= logits.shape[-1]:
+        raise ValueError(f"top_k must be None or between 1 and V = {logits.shape[-1]}, got {top_k}")
     # TODO(17.7): Sampling: temperature and top-k. Stuck? `kata hint 17.7`
     raise NotImplementedError("Exercise 17.7: sample_next is not written yet")
 
