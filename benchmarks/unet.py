@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from solutions.ch20_unet import UNet, cast  # noqa: E402
+from solutions.ch20_unet import UNet  # noqa: E402
 
 
 def median_ms(fn, repeats):
@@ -80,7 +80,7 @@ def main():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((args.batch, 1, 16, 16)).astype(np.float32)
     t = rng.integers(0, 100, size=args.batch)
-    net = cast(UNet(1, 16, rng, channel_mults=(1, 2), groups=4), np.float32)
+    net = UNet(1, 16, rng, channel_mults=(1, 2), groups=4).to_dtype(np.float32)
 
     def ours():
         net.zero_grad()

@@ -18,7 +18,7 @@ picture. The timestep enters every residual block: t -> sinusoidal embedding (Va
 channels after its first convolution. Spatial sizes must be divisible by 2**(levels - 1).
 
 Every layer here is a chapter 18 module (or a chapter 05 Dense); this chapter wires them.
-Kernels keep the input's dtype: a float32 network (see ``cast``) computes in float32.
+Kernels keep the input's dtype: a float32 network (``Module.to_dtype``) computes in float32.
 """
 
 from __future__ import annotations
@@ -49,14 +49,6 @@ def timestep_embedding(t: np.ndarray, dim: int, max_period: float = 10000.0,
         raise ValueError(f"dim must be even (half sin, half cos), got dim={dim}")
     # TODO(20.1): Sinusoidal timestep embedding. Stuck? `kata hint 20.1`
     raise NotImplementedError("Exercise 20.1: timestep_embedding is not written yet")
-
-
-def cast(module: Module, dtype) -> Module:
-    """Give every parameter of ``module`` the dtype ``dtype`` (and fresh zero gradients)."""
-    for p in module.parameters():
-        p.data = p.data.astype(dtype)
-        p.grad = np.zeros_like(p.data)
-    return module
 
 
 class SiLU(Module):

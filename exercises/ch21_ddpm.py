@@ -35,7 +35,7 @@ import numpy as np
 from .ch05_backprop import Dense
 from .ch06_optimizers import SGD, Adam  # noqa: F401 - for training loops and the demos
 from .ch19_noise_schedules import alphas_from_betas, posterior_variance, q_sample
-from .ch20_unet import SiLU, UNet, cast, timestep_embedding  # noqa: F401 - UNet, cast: demos
+from .ch20_unet import SiLU, UNet, timestep_embedding  # noqa: F401 - UNet: demos
 from .core import Module
 
 

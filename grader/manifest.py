@@ -44,6 +44,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 MANIFEST_NAME = "curriculum.toml"
+# A student release (no solutions/) keeps a pristine copy of each stub here, for `kata reset`.
+RELEASE_STUBS = ".kata-stubs"
 EXERCISE_ID = re.compile(r"^(\d{2})\.(\d+)$")
 
 DEFAULT_RTOL = 1e-7

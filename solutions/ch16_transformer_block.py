@@ -82,14 +82,6 @@ def ffn_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, ...]:
     ### END SOLUTION
 
 
-def to_dtype(module: Module, dtype) -> Module:
-    """Provided: cast every Parameter of ``module`` (and its gradient) to ``dtype``; returns it."""
-    for p in module.parameters():
-        p.data = p.data.astype(dtype)
-        p.grad = np.zeros_like(p.data)
-    return module
-
-
 class FeedForward(Module):
     """Provided: ffn_forward/ffn_backward as a module with Parameters W1, b1, W2, b2.
     Weights start as N(0, 1/fan_in), biases at 0."""
@@ -138,7 +130,7 @@ class TransformerBlock(Module):
         self.ln2 = LayerNorm(dim)
         self.ffn = FeedForward(dim, 4 * dim if hidden is None else hidden, rng)
         self.drop2 = ResidualDropout(dropout, rng)
-        to_dtype(self, dtype)
+        self.to_dtype(dtype)
 
     def forward(self, x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """x: (B, T, C) -> out: (B, T, C); mask: (T, T) bool or None, passed to attention.

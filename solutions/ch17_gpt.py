@@ -25,7 +25,7 @@ from .ch11_layernorm import LayerNorm, layernorm_forward
 from .ch13_embeddings import Embedding, PositionalEmbedding
 from .ch14_attention import attention_forward, causal_mask
 from .ch15_multihead_attention import merge_heads, split_heads
-from .ch16_transformer_block import TransformerBlock, ffn_forward, to_dtype
+from .ch16_transformer_block import TransformerBlock, ffn_forward
 from .core import Module, Parameter
 
 IGNORE_INDEX = -100  # PyTorch's default for cross_entropy
@@ -119,7 +119,7 @@ class GPT(Module):
         self.ln_f = LayerNorm(dim)
         self.W_head = (None if tie_weights
                        else Parameter(0.02 * rng.standard_normal((dim, vocab_size))))
-        to_dtype(self, dtype)
+        self.to_dtype(dtype)
 
     def head_weight(self) -> np.ndarray:
         """(C, V): the output layer's weight, shared with the embedding table when tied."""

@@ -65,6 +65,13 @@ class Module:
         for p in self.parameters():
             p.zero_grad()
 
+    def to_dtype(self, dtype) -> "Module":
+        """Cast every Parameter (and its gradient) to ``dtype``, e.g. float32 to train faster."""
+        for p in self.parameters():
+            p.data = p.data.astype(dtype)
+            p.grad = np.zeros_like(p.data)
+        return self
+
     def train(self) -> "Module":
         self._set_mode(True)
         return self

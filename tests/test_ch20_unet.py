@@ -235,7 +235,7 @@ def test_resblock_backward_keeps_float32(kata, check, rng):
     x, emb, upstream = rng.normal(size=(2, 2, 3, 2)), rng.normal(size=(2, 3)), rng.normal(size=(2, 4, 3, 2))
     block.forward(x, emb)
     dx64, demb64 = block.backward(upstream)
-    kata.cast(block, np.float32)
+    block.to_dtype(np.float32)
     block.forward(x.astype(np.float32), emb.astype(np.float32))
     dx32, demb32 = block.backward(upstream.astype(np.float32))
     for name, g32, g64 in (("dx", dx32, dx64), ("demb", demb32, demb64)):
@@ -270,7 +270,7 @@ def test_unet_forward_keeps_float32(kata, check, rng):
     net = tiny_unet(kata, rng)
     x, t = rng.normal(size=(2, 1, 4, 2)), np.array([1, 40])
     expected = unet_oracle(read(net, unet_names(net)), x, t, 2, G, 2)
-    kata.cast(net, np.float32)
+    net.to_dtype(np.float32)
     out = np.asarray(net.forward(x.astype(np.float32), t))
     check.true(out.dtype == np.float32, f"a float32 U-Net on float32 x returned {out.dtype}")
     check.close(out, expected, "UNet.forward in float32 vs the float64 oracle", rtol=1e-4, atol=1e-4)

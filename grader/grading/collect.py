@@ -22,13 +22,13 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from grader.manifest import Manifest
+from grader.manifest import RELEASE_STUBS, Manifest
 
 MAX_SOURCE = 2 * 2**20          # one chapter file
 MAX_NOTEBOOK = 20 * 2**20       # one notebook
 MAX_FILES = 20_000              # files looked at in one submission
 MAX_REPORTED = 40               # ignored files listed by name
-SKIPPED_DIRS = {".git", "__pycache__", ".ipynb_checkpoints", "__MACOSX", ".kata", ".kata-stubs",
+SKIPPED_DIRS = {".git", "__pycache__", ".ipynb_checkpoints", "__MACOSX", ".kata", RELEASE_STUBS,
                 "node_modules"}
 
 

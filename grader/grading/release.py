@@ -24,7 +24,7 @@ from pathlib import Path
 import grader
 from grader.grading.handout import cap_hints, manifest_subset
 from grader.grading.student_readme import student_readme
-from grader.manifest import Manifest
+from grader.manifest import RELEASE_STUBS, Manifest
 from grader.author.stubgen import BEGIN, END, generate_stub
 
 TOP_FILES = ("conftest.py", "pyproject.toml", "LICENSE", ".gitignore", "bootstrap.py")  # + a student README
@@ -62,7 +62,7 @@ def _files(manifest: Manifest, chapter_ids: set[str], max_hints: int | None = No
         except ValueError as err:
             raise ReleaseError(f"chapter {chapter.id}: {err}") from None
         files[f"exercises/{chapter.module}.py"] = stub.encode("utf-8")
-        files[f".kata-stubs/{chapter.module}.py"] = stub.encode("utf-8")  # for `kata reset`
+        files[f"{RELEASE_STUBS}/{chapter.module}.py"] = stub.encode("utf-8")  # for `kata reset`
         for rel in (chapter.test_file, chapter.notes):
             if (root / rel).is_file():
                 files[rel] = (root / rel).read_bytes()

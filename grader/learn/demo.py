@@ -164,29 +164,29 @@ def cmd_demo(manifest, args) -> int:
     if "numpy" not in sys.modules:  # tiny matrices: one BLAS thread is several times faster
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(var, "1")
-    if args.name in OWN_MODULE:
-        return OWN_MODULE[args.name].run(manifest, args)
-    if args.name in demo_ddpm.NAMES:
-        return _run_ddpm(manifest, args)
-    cfg = dict(DEMOS[args.name])
-    if args.epochs:
-        cfg["epochs"] = args.epochs
     try:
-        ch08, folder = _load_chapter(manifest, args.solutions)
-    except NotImplementedError as err:
-        print(f"kata demo: your code is not ready yet: {err}", file=sys.stderr)
-        return 1
-    print(f"kata demo {args.name}: {folder}/ code, seed {args.seed}, {cfg['epochs']} epochs", flush=True)
-    start = time.perf_counter()
-    try:
-        model, history, data = _train(ch08, args.name, cfg, args.seed, max(1, args.every))
-    except NotImplementedError as err:
+        if args.name in OWN_MODULE:
+            return OWN_MODULE[args.name].run(manifest, args)
+        if args.name in demo_ddpm.NAMES:
+            return demo_ddpm.run(manifest, args, load_package)
+        return _run_part1(manifest, args)
+    except NotImplementedError as err:  # every demo runs the learner's code: one message for all
         match = STUB_MESSAGE.match(str(err))
         where = f"exercise {match.group(1)}" if match else "an exercise"
         print(f"kata demo: the demo runs your code, and {where} is not started yet ({err}).\n"
               f"Finish it (`kata check`), or run the reference with `kata demo {args.name} --solutions`.",
               file=sys.stderr)
         return 1
+
+
+def _run_part1(manifest, args) -> int:
+    cfg = dict(DEMOS[args.name])
+    if args.epochs:
+        cfg["epochs"] = args.epochs
+    ch08, folder = _load_chapter(manifest, args.solutions)
+    print(f"kata demo {args.name}: {folder}/ code, seed {args.seed}, {cfg['epochs']} epochs", flush=True)
+    start = time.perf_counter()
+    model, history, data = _train(ch08, args.name, cfg, args.seed, max(1, args.every))
     seconds = time.perf_counter() - start
     out = Path(args.out) if args.out else manifest.root / "runs"
     out.mkdir(parents=True, exist_ok=True)
@@ -199,15 +199,3 @@ def cmd_demo(manifest, args) -> int:
     result.update({"train_seconds": round(seconds, 2), "params": str(params_path), "plots": plots})
     print(json.dumps(result), flush=True)
     return 0
-
-
-def _run_ddpm(manifest, args) -> int:
-    try:
-        return demo_ddpm.run(manifest, args, load_package)
-    except NotImplementedError as err:
-        match = STUB_MESSAGE.match(str(err))
-        where = f"exercise {match.group(1)}" if match else "an exercise"
-        print(f"kata demo: the demo runs your code, and {where} is not started yet ({err}).\n"
-              f"Finish it (`kata check`), or run the reference with `kata demo {args.name} --solutions`.",
-              file=sys.stderr)
-        return 1

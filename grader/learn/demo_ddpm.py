@@ -179,7 +179,7 @@ def run_images(ch19, ch21, cfg, args, out, stem):
         x_train, x_held = shapes(rng, cfg["n_train"], cfg["size"]), shapes(rng, 200, cfg["size"])
     betas = ch19.linear_betas(cfg["T"], 0.1 / cfg["T"], 20.0 / cfg["T"])  # Ho et al., rescaled to T
     _, alpha_bar = ch19.alphas_from_betas(betas)
-    model = ch21.cast(ch21.UNet(1, cfg["base"], rng, channel_mults=(1, 2), groups=cfg["groups"]), np.float32)
+    model = ch21.UNet(1, cfg["base"], rng, channel_mults=(1, 2), groups=cfg["groups"]).to_dtype(np.float32)
     losses = _train(ch21, model, x_train, alpha_bar, cfg, rng, max(1, cfg["steps"] // 20))
     shape = (cfg["n_samples"],) + x_train.shape[1:]
     samples, _ = _sample(ch21, model, shape, betas, alpha_bar, rng, np.float32)

@@ -17,10 +17,8 @@ from pathlib import Path
 
 from grader.author.stubgen import expected_stubs
 from grader.learn import progress
-from grader.manifest import Exercise, Manifest
+from grader.manifest import RELEASE_STUBS, Exercise, Manifest
 from grader.testing.splice import extract, splice
-
-RELEASE_STUBS = ".kata-stubs"  # `kata release` keeps a pristine copy of each stub here
 
 HINT_LINE = re.compile(r"^# hint level: (\d+)$", re.MULTILINE)
 

@@ -3,47 +3,22 @@
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _chapter_blocks(manifest_text: str, keep: set[str]) -> str:
-    """The manifest text with only the [[chapter]] blocks whose id is in ``keep``."""
-    head, *blocks = re.split(r"(?m)^(?=\[\[chapter\]\]\s*$)", manifest_text)
-    kept = [b for b in blocks if re.search(r'(?m)^id = "(\d\d)"', b).group(1) in keep]
-    return head + "".join(kept)
+from course_copies import REPO, copy_course
 
 
 @pytest.fixture
 def repo_copy(tmp_path: Path):
-    """A copy of the repository restricted to chapters 01-02, as a learner would have it."""
+    """A copy of the repository restricted to some chapters (01-02 by default), as a learner
+    would have it."""
 
     def make(chapters=("01", "02")) -> Path:
-        root = tmp_path / "repo"
-        root.mkdir()
-        text = (REPO / "curriculum.toml").read_text(encoding="utf-8")
-        (root / "curriculum.toml").write_text(_chapter_blocks(text, set(chapters)), encoding="utf-8")
-        for name in ("conftest.py", "pyproject.toml", "bootstrap.py"):
-            shutil.copy2(REPO / name, root / name)
-        modules = re.findall(r'(?m)^module = "(\w+)"', (root / "curriculum.toml").read_text())
-        for folder in ("solutions", "exercises", "tests", "mistakes", "docs"):
-            (root / folder).mkdir()
-        for folder in ("solutions", "exercises"):
-            for path in (REPO / folder).glob("*.py"):
-                if not path.name.startswith("ch") or path.stem in modules:
-                    shutil.copy2(path, root / folder / path.name)
-        for module in modules:
-            for rel in (f"tests/test_{module}.py", f"mistakes/{module}.py", f"docs/{module}.md"):
-                if (REPO / rel).is_file():
-                    shutil.copy2(REPO / rel, root / rel)
-        return root
+        return copy_course(tmp_path / "repo", chapters)
 
     return make
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -25,6 +24,8 @@ from pathlib import Path
 import pytest
 
 from grader.manifest import load_manifest
+
+from course_copies import copy_course
 
 REPO = Path(__file__).resolve().parents[2]
 CHAPTERS = ("01", "02", "11")
@@ -44,20 +45,7 @@ BROKEN = {
 
 def course_copy(root: Path) -> Path:
     """A copy of the repository with ``CHAPTERS`` only."""
-    root.mkdir(parents=True)
-    text = (REPO / "curriculum.toml").read_text(encoding="utf-8")
-    head, *blocks = re.split(r"(?m)^(?=\[\[chapter\]\]\s*$)", text)
-    kept = [b for b in blocks if re.search(r'(?m)^id = "(\d\d)"', b).group(1) in CHAPTERS]
-    (root / "curriculum.toml").write_text(head + "".join(kept), encoding="utf-8")
-    for name in ("conftest.py", "pyproject.toml"):
-        shutil.copy2(REPO / name, root / name)
-    modules = re.findall(r'(?m)^module = "(\w+)"', "".join(kept))
-    for folder in ("solutions", "exercises", "tests"):
-        (root / folder).mkdir()
-        for path in (REPO / folder).glob("*.py"):
-            if not path.name.startswith(("ch", "test_ch")) or path.stem.removeprefix("test_") in modules:
-                shutil.copy2(path, root / folder / path.name)
-    return root
+    return copy_course(root, CHAPTERS)
 
 
 def break_exercise(source: str, symbol: str, body: str) -> str:

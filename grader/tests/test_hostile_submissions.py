@@ -15,8 +15,6 @@ import hashlib
 import io
 import json
 import os
-import re
-import shutil
 import socket
 import stat
 import subprocess
@@ -30,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from course_copies import copy_course
+
 REPO = Path(__file__).resolve().parents[2]
 MARK = f"kata-hostile-{uuid.uuid4().hex[:10]}"
 pytestmark = pytest.mark.timeout(600)  # the module fixture grades two whole batches
@@ -41,22 +41,7 @@ FULL_RUNTIME, FULL_FILES = 2.0, 5.0
 # ------------------------------------------------------------------------------ the course
 def course_copy(root: Path) -> Path:
     """A copy of the repository with chapters 01 and 02 only."""
-    root.mkdir(parents=True)
-    text = (REPO / "curriculum.toml").read_text(encoding="utf-8")
-    head, *blocks = re.split(r"(?m)^(?=\[\[chapter\]\]\s*$)", text)
-    kept = [b for b in blocks if re.search(r'(?m)^id = "(\d\d)"', b).group(1) in ("01", "02")]
-    (root / "curriculum.toml").write_text(head + "".join(kept), encoding="utf-8")
-    for name in ("conftest.py", "pyproject.toml"):
-        shutil.copy2(REPO / name, root / name)
-    for folder in ("solutions", "exercises", "tests"):
-        (root / folder).mkdir()
-    for folder in ("solutions", "exercises"):
-        for path in (REPO / folder).glob("*.py"):
-            if not path.name.startswith("ch") or path.name[:4] in ("ch01", "ch02"):
-                shutil.copy2(path, root / folder / path.name)
-    for path in (REPO / "tests").glob("test_ch0[12]_*.py"):
-        shutil.copy2(path, root / "tests" / path.name)
-    return root
+    return copy_course(root, ("01", "02"))
 
 
 def stub(course: Path, module: str) -> str:
